@@ -1,0 +1,13 @@
+import type { Pool } from 'pg';
+import type { Tuning } from '../config';
+import type { CarsApi } from './cars-api';
+import type { RateLimiter } from './rate-limiter';
+
+/** What every activity needs from the outside world, built once by the worker (or a test). */
+export interface ActivityDeps {
+  pool: Pool;
+  api: CarsApi;
+  limiter: RateLimiter;
+  /** The worker's tuning defaults; a run's input may override each. */
+  defaults: Tuning;
+}

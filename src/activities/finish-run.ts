@@ -1,0 +1,59 @@
+import type { RemovalOutcome, SyncSummary } from '../sync-types';
+import type { ActivityDeps } from './deps';
+
+export interface FinishRunInput {
+  runId: string;
+  status: SyncSummary['status'];
+  /** True only for a full run whose every range completed: only such a run may mark cars removed. */
+  applyRemovals: boolean;
+  maxRemovalShare: number;
+  summary: Omit<SyncSummary, 'removed' | 'removalCandidates' | 'removalBrakeTripped' | 'durationSeconds' | 'rowsPerSecond'>;
+}
+
+export interface FinishRunResult extends RemovalOutcome {
+  finishedAtMs: number;
+}
+
+/** Applies a complete full run's removals (behind the safety brake) and closes the run in the ledger. */
+export function createFinishRun({ pool }: ActivityDeps) {
+  return async function finishRun({ runId, status, applyRemovals, maxRemovalShare, summary }: FinishRunInput): Promise<FinishRunResult> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      let outcome: RemovalOutcome = { removed: 0, candidates: 0, brakeTripped: false, limit: 0 };
+      if (applyRemovals) {
+        const { rows } = await client.query<{ candidates: string; listed: string }>(
+          `SELECT (SELECT count(*) FROM sync_removal_candidates s JOIN cars c ON c.id = s.car_id
+                    WHERE s.run_id = $1 AND c.removed_at IS NULL) AS candidates,
+                  (SELECT count(*) FROM cars WHERE removed_at IS NULL) AS listed`,
+          [runId],
+        );
+        const candidates = Number(rows[0].candidates);
+        const limit = Math.floor(Number(rows[0].listed) * maxRemovalShare);
+        const brakeTripped = candidates > limit;
+        let removed = 0;
+        if (!brakeTripped && candidates > 0) {
+          const result = await client.query(
+            `UPDATE cars SET removed_at = now(), synced_at = now()
+             WHERE removed_at IS NULL AND id IN (SELECT car_id FROM sync_removal_candidates WHERE run_id = $1)`,
+            [runId],
+          );
+          removed = result.rowCount ?? 0;
+        }
+        outcome = { removed, candidates, brakeTripped, limit };
+      }
+      await client.query('DELETE FROM sync_removal_candidates WHERE run_id = $1', [runId]);
+      await client.query(
+        `UPDATE sync_runs SET status = $2, finished_at = now(), summary = $3 WHERE run_id = $1`,
+        [runId, status, JSON.stringify({ ...summary, ...outcome })],
+      );
+      await client.query('COMMIT');
+      return { ...outcome, finishedAtMs: Date.now() };
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  };
+}

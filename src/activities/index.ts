@@ -1,0 +1,17 @@
+import type { ActivityDeps } from './deps';
+import { createFinishRun } from './finish-run';
+import { createStartRun } from './start-run';
+import { createSyncPage } from './sync-page';
+
+export type { ActivityDeps } from './deps';
+
+/** Every activity of carsync, bound to its dependencies. Workflows see only this type. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    startRun: createStartRun(deps),
+    syncPage: createSyncPage(deps),
+    finishRun: createFinishRun(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,122 @@
+import type { Pool, PoolClient } from 'pg';
+import type { Car } from '../car';
+import { carHash, payloadHash } from './car-hash';
+
+export interface Reject {
+  carId: number | null;
+  payload: unknown;
+  reasons: string[];
+}
+
+export interface PageWrite {
+  runId: string;
+  cars: Car[];
+  rejects: Reject[];
+  batchSize: number;
+  /**
+   * The id interval this page proves complete, (afterId, throughId] (throughId null: no upper bound).
+   * Listed cars of `cars` in it that the page did not return are recorded as removal candidates.
+   * Absent for filtered runs (incremental), which cannot tell unlisted from unchanged.
+   */
+  coverage?: { afterId: number; throughId: number | null; seenIds: number[]; retried: boolean };
+}
+
+export interface PageWriteResult {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  newRejects: number;
+}
+
+// Only new, changed or returning cars reach the INSERT: unchanged rows are neither written nor locked.
+const UPSERT_SQL = `
+WITH input AS (
+  SELECT * FROM json_to_recordset($1::json) AS r(
+    id bigint, make text, model text, "trim" text, year integer, price bigint, currency text, mileage_km bigint,
+    fuel text, transmission text, color text, body_type text, vin text, location text, lot_number text,
+    images json, status text, listed_at timestamptz, updated_at timestamptz, data_hash text)
+), changed AS (
+  SELECT i.* FROM input i LEFT JOIN cars c ON c.id = i.id
+  WHERE c.id IS NULL OR c.data_hash <> i.data_hash OR c.removed_at IS NOT NULL
+)
+INSERT INTO cars (id, make, model, "trim", year, price, currency, mileage_km, fuel, transmission, color, body_type,
+  vin, location, lot_number, images, status, listed_at, source_updated_at, data_hash)
+SELECT id, make, model, "trim", year, price, currency, mileage_km, fuel, transmission, color, body_type,
+  vin, location, lot_number, images::jsonb, status, listed_at, updated_at, data_hash
+FROM changed
+ON CONFLICT (id) DO UPDATE SET
+  make = EXCLUDED.make, model = EXCLUDED.model, "trim" = EXCLUDED."trim", year = EXCLUDED.year,
+  price = EXCLUDED.price, currency = EXCLUDED.currency, mileage_km = EXCLUDED.mileage_km, fuel = EXCLUDED.fuel,
+  transmission = EXCLUDED.transmission, color = EXCLUDED.color, body_type = EXCLUDED.body_type, vin = EXCLUDED.vin,
+  location = EXCLUDED.location, lot_number = EXCLUDED.lot_number, images = EXCLUDED.images, status = EXCLUDED.status,
+  listed_at = EXCLUDED.listed_at, source_updated_at = EXCLUDED.source_updated_at, data_hash = EXCLUDED.data_hash,
+  removed_at = NULL, synced_at = now()
+RETURNING (xmax = 0) AS inserted`;
+
+const REJECTS_SQL = `
+INSERT INTO car_rejects (car_id, payload, reasons, payload_hash, run_id)
+SELECT r.car_id, r.payload, r.reasons, r.payload_hash, $2
+FROM json_to_recordset($1::json) AS r(car_id bigint, payload jsonb, reasons text[], payload_hash text)
+ON CONFLICT (payload_hash) DO NOTHING`;
+
+const CANDIDATES_SQL = `
+INSERT INTO sync_removal_candidates (run_id, car_id)
+SELECT $1, c.id FROM cars c
+WHERE c.id > $2 AND ($3::bigint IS NULL OR c.id <= $3) AND c.removed_at IS NULL AND c.id <> ALL($4::bigint[])
+ON CONFLICT DO NOTHING`;
+
+/** Writes one fetched page in one transaction. Idempotent: every write is keyed on the upstream id or payload. */
+export async function writePage(pool: Pool, page: PageWrite): Promise<PageWriteResult> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    let inserted = 0;
+    let updated = 0;
+    for (let start = 0; start < page.cars.length; start += page.batchSize) {
+      const batch = page.cars.slice(start, start + page.batchSize);
+      const counts = await upsertCars(client, batch);
+      inserted += counts.inserted;
+      updated += counts.updated;
+    }
+    let newRejects = 0;
+    if (page.rejects.length > 0) {
+      const rows = page.rejects.map((r) => ({
+        car_id: r.carId,
+        payload: r.payload,
+        reasons: r.reasons,
+        payload_hash: payloadHash(r.payload),
+      }));
+      newRejects = (await client.query(REJECTS_SQL, [JSON.stringify(rows), page.runId])).rowCount ?? 0;
+    }
+    if (page.coverage) {
+      const { afterId, throughId, seenIds } = page.coverage;
+      await client.query(CANDIDATES_SQL, [page.runId, afterId, throughId, seenIds]);
+      // An earlier attempt may have committed before the car was listed again: seen now means not removed.
+      if (page.coverage.retried) {
+        await client.query('DELETE FROM sync_removal_candidates WHERE run_id = $1 AND car_id = ANY($2::bigint[])', [page.runId, seenIds]);
+      }
+    }
+    await client.query('COMMIT');
+    return {
+      inserted,
+      updated,
+      unchanged: page.cars.length - inserted - updated,
+      rejected: page.rejects.length,
+      newRejects,
+    };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+async function upsertCars(client: PoolClient, cars: Car[]): Promise<{ inserted: number; updated: number }> {
+  const rows = cars.map((car) => ({ ...car, data_hash: carHash(car) }));
+  const result = await client.query<{ inserted: boolean }>(UPSERT_SQL, [JSON.stringify(rows)]);
+  let inserted = 0;
+  for (const row of result.rows) if (row.inserted) inserted++;
+  return { inserted, updated: result.rows.length - inserted };
+}

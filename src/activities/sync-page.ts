@@ -1,0 +1,68 @@
+import { Context } from '@temporalio/activity';
+import type { Car } from '../car';
+import { UpstreamNetworkError } from '../errors';
+import type { IdRange, PageResult, RunTuning } from '../sync-types';
+import { checkRecord } from './car-schema';
+import type { ActivityDeps } from './deps';
+import { writePage, type Reject } from './page-writer';
+
+export interface SyncPageInput {
+  runId: string;
+  /** The cursor and the bound of this page's range: the page is `after_id=range.afterId&max_id=range.maxId`. */
+  range: IdRange;
+  tuning: RunTuning;
+  trackRemovals: boolean;
+}
+
+/** Fetches one page, validates each record, and writes the page. Car data never leaves this activity. */
+export function createSyncPage({ pool, api, limiter }: ActivityDeps) {
+  return async function syncPage({ runId, range, tuning, trackRemovals }: SyncPageInput): Promise<PageResult> {
+    const { attempt } = Context.current().info;
+    limiter.setRate(tuning.requestsPerSecond);
+    const page = await api.fetchPage({ perPage: tuning.pageSize, afterId: range.afterId, maxId: range.maxId });
+
+    const nextAfterId = page.meta.next_after_id;
+    if (nextAfterId !== null && nextAfterId <= range.afterId) {
+      throw new UpstreamNetworkError(`upstream paged backwards: after_id=${range.afterId} answered next_after_id=${nextAfterId}`);
+    }
+    const done = page.data.length < tuning.pageSize || nextAfterId === null || (range.maxId !== null && nextAfterId >= range.maxId);
+
+    const cars: Car[] = [];
+    const rejects: Reject[] = [];
+    const seenIds = new Set<number>();
+    for (const record of page.data) {
+      const check = checkRecord(record);
+      if (check.ok && !seenIds.has(check.car.id)) {
+        cars.push(check.car);
+      } else if (check.ok) {
+        rejects.push({ carId: check.car.id, payload: record, reasons: ['id: appears twice on one page'] });
+      } else {
+        rejects.push({ carId: check.carId, payload: record, reasons: check.reasons });
+      }
+      const id = check.ok ? check.car.id : check.carId;
+      if (id !== null) seenIds.add(id);
+    }
+
+    const written = await writePage(pool, {
+      runId,
+      cars,
+      rejects,
+      batchSize: tuning.batchSize,
+      coverage: trackRemovals
+        ? { afterId: range.afterId, throughId: done ? range.maxId : nextAfterId, seenIds: [...seenIds], retried: attempt > 1 }
+        : undefined,
+    });
+    return {
+      pages: 1,
+      carsSeen: page.data.length,
+      inserted: written.inserted,
+      updated: written.updated,
+      unchanged: written.unchanged,
+      rejected: written.rejected,
+      retries: attempt - 1,
+      nextAfterId,
+      done,
+      finishedAtMs: Date.now(),
+    };
+  };
+}

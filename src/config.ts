@@ -1,0 +1,117 @@
+import { z } from 'zod';
+
+/**
+ * Tuning knobs. Defaults need no setting; the worker's environment may change them, and each run may
+ * override them in its workflow input (validated by the `startRun` activity against the same schema).
+ */
+export const tuningSchema = z.object({
+  /** Records per upstream request; the API allows 1..1000 and larger pages mean fewer round trips. */
+  pageSize: z.coerce.number().int().min(1).max(1000).default(1000),
+  /** Page-range child workflows in flight at once. */
+  concurrency: z.coerce.number().int().min(1).max(256).default(8),
+  /** Upstream requests per second for this worker; 0 means unlimited. */
+  requestsPerSecond: z.coerce.number().min(0).max(10_000).default(0),
+  /** Rows per INSERT statement. */
+  batchSize: z.coerce.number().int().min(1).max(10_000).default(1000),
+  /** Pages each child workflow covers (the id space is cut so each range holds about this many). */
+  pagesPerRange: z.coerce.number().int().min(1).max(10_000).default(10),
+  /** Share of listed cars a single run may mark removed before the safety brake refuses. */
+  maxRemovalShare: z.coerce.number().min(0).max(1).default(0.1),
+});
+export type Tuning = z.infer<typeof tuningSchema>;
+
+const url = (name: string, protocols: string[]) =>
+  z
+    .string({ error: `${name} is required` })
+    .min(1, `${name} is required`)
+    .refine((value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, `${name} must be a ${protocols.join(' or ')} URL`);
+
+const envSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('car-sync'),
+  DATABASE_URL: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+  CARS_API_URL: url('CARS_API_URL', ['http:', 'https:']),
+  CARS_API_KEY: z.string({ error: 'CARS_API_KEY is required' }).min(1, 'CARS_API_KEY is required'),
+  CARSYNC_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  CARSYNC_PAGE_SIZE: tuningSchema.shape.pageSize,
+  CARSYNC_CONCURRENCY: tuningSchema.shape.concurrency,
+  CARSYNC_REQUESTS_PER_SECOND: tuningSchema.shape.requestsPerSecond,
+  CARSYNC_BATCH_SIZE: tuningSchema.shape.batchSize,
+  CARSYNC_PAGES_PER_RANGE: tuningSchema.shape.pagesPerRange,
+  CARSYNC_MAX_REMOVAL_SHARE: tuningSchema.shape.maxRemovalShare,
+});
+
+export interface TemporalConfig {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+}
+
+export interface WorkerConfig {
+  temporal: TemporalConfig;
+  databaseUrl: string;
+  api: { url: string; key: string; timeoutMs: number };
+  tuning: Tuning;
+}
+
+export class ConfigurationError extends Error {
+  readonly name = 'ConfigurationError';
+}
+
+function parseEnv<T extends z.ZodRawShape>(shape: T, env: NodeJS.ProcessEnv): z.infer<z.ZodObject<T>> {
+  // Empty strings count as unset, as most shells and compose files produce them for "no value".
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = z.object(shape).safeParse(present);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '');
+      const message = issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}`;
+      return `  ${message}`;
+    });
+    throw new ConfigurationError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+/** The worker's configuration: everything it needs, parsed once at start-up. */
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const e = parseEnv(envSchema.shape, env);
+  return {
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
+    databaseUrl: e.DATABASE_URL,
+    api: { url: e.CARS_API_URL.replace(/\/+$/, ''), key: e.CARS_API_KEY, timeoutMs: e.CARSYNC_HTTP_TIMEOUT_MS },
+    tuning: {
+      pageSize: e.CARSYNC_PAGE_SIZE,
+      concurrency: e.CARSYNC_CONCURRENCY,
+      requestsPerSecond: e.CARSYNC_REQUESTS_PER_SECOND,
+      batchSize: e.CARSYNC_BATCH_SIZE,
+      pagesPerRange: e.CARSYNC_PAGES_PER_RANGE,
+      maxRemovalShare: e.CARSYNC_MAX_REMOVAL_SHARE,
+    },
+  };
+}
+
+/** The client's configuration: Temporal coordinates only; it never needs the API key or the database. */
+export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): TemporalConfig {
+  const e = parseEnv(
+    {
+      TEMPORAL_ADDRESS: envSchema.shape.TEMPORAL_ADDRESS,
+      TEMPORAL_NAMESPACE: envSchema.shape.TEMPORAL_NAMESPACE,
+      TEMPORAL_TASK_QUEUE: envSchema.shape.TEMPORAL_TASK_QUEUE,
+    },
+    env,
+  );
+  return { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE };
+}
+
+/** For `npm run db:migrate`, which needs the database only. */
+export function loadDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return parseEnv({ DATABASE_URL: envSchema.shape.DATABASE_URL }, env).DATABASE_URL;
+}

@@ -1,0 +1,117 @@
+/** Plain types shared by workflows, activities and the client. No imports: workflows load this file. */
+
+export type SyncMode = 'full' | 'incremental';
+
+/**
+ * `SyncCarsWorkflow`'s input: every field optional. Validated by the `startRun` activity, which
+ * fills the gaps from the worker's defaults.
+ */
+export interface SyncInput {
+  mode?: SyncMode;
+  pageSize?: number;
+  concurrency?: number;
+  requestsPerSecond?: number;
+  batchSize?: number;
+  pagesPerRange?: number;
+  maxRemovalShare?: number;
+}
+
+export interface RunTuning {
+  pageSize: number;
+  concurrency: number;
+  requestsPerSecond: number;
+  batchSize: number;
+  pagesPerRange: number;
+  maxRemovalShare: number;
+}
+
+export interface RunPlan {
+  runId: string;
+  mode: SyncMode;
+  tuning: RunTuning;
+  /** Cars listed when the run started, per the API's `meta.total`. */
+  total: number;
+  /** Lowest and highest ids listed when the run started; null when nothing is listed. */
+  firstId: number | null;
+  lastId: number | null;
+  startedAtMs: number;
+}
+
+/** A half-open id range (afterId, maxId]; maxId null means no upper bound. */
+export interface IdRange {
+  afterId: number;
+  maxId: number | null;
+}
+
+export interface PageCounts {
+  pages: number;
+  carsSeen: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  retries: number;
+}
+
+export interface PageResult extends PageCounts {
+  nextAfterId: number | null;
+  done: boolean;
+  finishedAtMs: number;
+}
+
+export interface RangeInput {
+  runId: string;
+  range: IdRange;
+  tuning: RunTuning;
+  trackRemovals: boolean;
+  paused: boolean;
+}
+
+export interface RemovalOutcome {
+  removed: number;
+  candidates: number;
+  brakeTripped: boolean;
+  limit: number;
+}
+
+export type RunState = 'starting' | 'running' | 'paused' | 'finishing' | 'completed' | 'failed' | 'cancelled';
+
+export interface SyncSummary extends Omit<PageCounts, 'pages'> {
+  runId: string;
+  mode: SyncMode;
+  status: 'completed' | 'failed' | 'cancelled';
+  pages: number;
+  ranges: number;
+  removed: number;
+  removalCandidates: number;
+  removalBrakeTripped: boolean;
+  durationSeconds: number;
+  rowsPerSecond: number;
+}
+
+export interface Progress extends PageCounts {
+  state: RunState;
+  mode: SyncMode | null;
+  pagesDone: number;
+  pagesTotal: number;
+  carsTotal: number;
+  rangesDone: number;
+  rangesTotal: number;
+  removed: number;
+  rowsPerSecond: number;
+  etaSeconds: number | null;
+}
+
+export const ZERO_COUNTS: PageCounts = { pages: 0, carsSeen: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, retries: 0 };
+
+export function addCounts(a: PageCounts, b: PageCounts): PageCounts {
+  return {
+    pages: a.pages + b.pages,
+    carsSeen: a.carsSeen + b.carsSeen,
+    inserted: a.inserted + b.inserted,
+    updated: a.updated + b.updated,
+    unchanged: a.unchanged + b.unchanged,
+    rejected: a.rejected + b.rejected,
+    retries: a.retries + b.retries,
+  };
+}

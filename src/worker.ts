@@ -1,0 +1,69 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Pool } from 'pg';
+import { createActivities } from './activities';
+import { createCarsApi } from './activities/cars-api';
+import { createRateLimiter } from './activities/rate-limiter';
+import { ConfigurationError, loadWorkerConfig, type WorkerConfig } from './config';
+
+/** Worker capacity: page activities are I/O bound, so a few dozen in flight keep two cores busy. */
+const MAX_CONCURRENT_ACTIVITIES = 64;
+const MAX_CONCURRENT_WORKFLOW_TASKS = 32;
+/** One connection per in-flight page write, plus room for planning and closing. */
+const DATABASE_POOL_SIZE = 24;
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Runs until shutdown (SIGINT/SIGTERM or `worker.shutdown()`), then releases every connection. */
+  run(): Promise<void>;
+}
+
+/** Builds a worker and its dependencies from the configuration. Tests build workers the same way. */
+export async function buildWorker(
+  config: WorkerConfig,
+  options: Pick<WorkerOptions, 'workflowBundle'> & { connection?: NativeConnection } = {},
+): Promise<RunningWorker> {
+  const pool = new Pool({ connectionString: config.databaseUrl, max: DATABASE_POOL_SIZE });
+  const limiter = createRateLimiter(config.tuning.requestsPerSecond);
+  const api = createCarsApi({ ...config.api, beforeRequest: limiter.acquire });
+  const connection = options.connection ?? (await NativeConnection.connect({ address: config.temporal.address }));
+  const release = async () => {
+    await Promise.allSettled([pool.end(), api.close(), options.connection ? undefined : connection.close()]);
+  };
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+      activities: createActivities({ pool, api, limiter, defaults: config.tuning }),
+      maxConcurrentActivityTaskExecutions: MAX_CONCURRENT_ACTIVITIES,
+      maxConcurrentWorkflowTaskExecutions: MAX_CONCURRENT_WORKFLOW_TASKS,
+    });
+    return {
+      worker,
+      run: async () => {
+        try {
+          await worker.run();
+        } finally {
+          await release();
+        }
+      },
+    };
+  } catch (err) {
+    await release();
+    throw err;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadWorkerConfig();
+  const { run } = await buildWorker(config);
+  await run();
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err instanceof ConfigurationError ? `worker: ${err.message}` : err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,2 @@
+export { SyncCarsWorkflow } from './sync-cars';
+export { SyncRangeWorkflow } from './sync-range';

@@ -1,0 +1,10 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { PageCounts, Progress } from '../sync-types';
+
+/** Operator messages, shared by the workflows and `src/client.ts`. */
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+export const progressQuery = defineQuery<Progress>('progress');
+
+/** Internal: a range child reports each written page to its parent, so progress is live. */
+export const pageSyncedSignal = defineSignal<[PageCounts & { finishedAtMs: number }]>('pageSynced');

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { Pool, types } from 'pg';
+import type { Car } from '../../src/car';
+import { loadWorkerConfig } from '../../src/config';
+import { migrate } from '../../src/db/migrate';
+import { createSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/server';
+import type { SyncInput, SyncSummary } from '../../src/sync-types';
+import { buildWorker, type RunningWorker } from '../../src/worker';
+import { freshDatabase, testTemporalAddress } from './servers';
+
+// Worker lifecycle chatter would bury the test output; warnings and errors still show.
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // Already installed by an earlier test file in this process.
+}
+
+// Car ids and counts are well inside Number's safe range.
+types.setTypeParser(types.builtins.INT8, Number);
+
+/** The workflow bundle, built once per test run and shared by every test file through a temp file. */
+async function workflowBundle(): Promise<{ code: string }> {
+  const file = join(tmpdir(), `carsync-test-bundle-${process.env.CARSYNC_TEST_RUN_ID ?? process.ppid}.js`);
+  if (existsSync(file)) return { code: readFileSync(file, 'utf8') };
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger });
+  writeFileSync(file, code);
+  return { code };
+}
+
+const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
+
+export interface HarnessOptions {
+  simulator?: SimulatorOptions;
+  /** Extra worker environment (tuning, timeouts). */
+  env?: Record<string, string>;
+}
+
+export interface Harness {
+  sim: Simulator;
+  pool: Pool;
+  client: Client;
+  taskQueue: string;
+  databaseUrl: string;
+  start(input?: SyncInput, workflowId?: string): Promise<WorkflowHandle>;
+  sync(input?: SyncInput): Promise<SyncSummary>;
+  startWorker(): Promise<RunningWorker & { done: Promise<void> }>;
+  listedCars(): Promise<Car[]>;
+  close(): Promise<void>;
+}
+
+/** A fresh database, a simulator, a worker on its own task queue and a client: the real servers, end to end. */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const db = await freshDatabase();
+  const pool = new Pool({ connectionString: db.url, max: 4 });
+  await migrate(pool);
+  const sim = await createSimulator({ seed: 7, size: 2_000, ...options.simulator });
+  const taskQueue = `carsync-test-${randomUUID()}`;
+  const address = testTemporalAddress();
+  const config = loadWorkerConfig({
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    DATABASE_URL: db.url,
+    CARS_API_URL: sim.url,
+    CARS_API_KEY: 'sim-key',
+    CARSYNC_HTTP_TIMEOUT_MS: '5000',
+    ...options.env,
+  });
+  const bundle = await workflowBundle();
+  const workers: (RunningWorker & { done: Promise<void> })[] = [];
+  const startWorker = async () => {
+    const built = await buildWorker(config, { workflowBundle: bundle });
+    const handle = { ...built, done: built.run() };
+    workers.push(handle);
+    return handle;
+  };
+  await startWorker();
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+
+  const start = (input: SyncInput = {}, workflowId = `sync-${randomUUID()}`) =>
+    client.workflow.start('SyncCarsWorkflow', { taskQueue, workflowId, args: [input] });
+
+  return {
+    sim,
+    pool,
+    client,
+    taskQueue,
+    databaseUrl: db.url,
+    start,
+    sync: async (input) => (await start(input)).result() as Promise<SyncSummary>,
+    startWorker,
+    listedCars: () => selectCars(pool, 'WHERE removed_at IS NULL'),
+    close: async () => {
+      for (const w of workers) if (w.worker.getState() === 'RUNNING') w.worker.shutdown();
+      await Promise.allSettled(workers.map((w) => w.done));
+      await connection.close();
+      await sim.close();
+      await pool.end();
+      await db.drop();
+    },
+  };
+}
+
+/** Rows of `cars` as Car records, in id order, so a test can compare them with the simulator's. */
+export async function selectCars(pool: Pool, where = ''): Promise<Car[]> {
+  const { rows } = await pool.query(
+    `SELECT id, make, model, "trim", year, price, currency, mileage_km, fuel, transmission, color, body_type, vin,
+            location, lot_number, images, status, listed_at, source_updated_at AS updated_at
+     FROM cars ${where} ORDER BY id`,
+  );
+  return rows.map((row) => ({ ...row, listed_at: row.listed_at.toISOString(), updated_at: row.updated_at.toISOString() }));
+}
+
+/** A Car with its timestamps normalised, so RFC 3339 texts with different offsets compare by instant. */
+export function normalized(car: Car): Car {
+  return { ...car, listed_at: new Date(car.listed_at).toISOString(), updated_at: new Date(car.updated_at).toISOString() };
+}
