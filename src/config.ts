@@ -39,6 +39,7 @@ const envSchema = z.object({
   DATABASE_URL: url('DATABASE_URL', ['postgres:', 'postgresql:']),
   CARS_API_URL: url('CARS_API_URL', ['http:', 'https:']),
   CARS_API_KEY: z.string({ error: 'CARS_API_KEY is required' }).min(1, 'CARS_API_KEY is required'),
+  CARSYNC_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   CARSYNC_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   CARSYNC_PAGE_SIZE: tuningSchema.shape.pageSize,
   CARSYNC_CONCURRENCY: tuningSchema.shape.concurrency,
@@ -59,6 +60,7 @@ export interface WorkerConfig {
   databaseUrl: string;
   api: { url: string; key: string; timeoutMs: number };
   tuning: Tuning;
+  logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
 export class ConfigurationError extends Error {
@@ -95,6 +97,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
       pagesPerRange: e.CARSYNC_PAGES_PER_RANGE,
       maxRemovalShare: e.CARSYNC_MAX_REMOVAL_SHARE,
     },
+    logLevel: e.CARSYNC_LOG_LEVEL,
   };
 }
 

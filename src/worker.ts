@@ -1,9 +1,10 @@
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { Pool } from 'pg';
 import { createActivities } from './activities';
 import { createCarsApi } from './activities/cars-api';
 import { createRateLimiter } from './activities/rate-limiter';
 import { ConfigurationError, loadWorkerConfig, type WorkerConfig } from './config';
+import { jsonLogger } from './logging';
 
 /** Worker capacity: page activities are I/O bound, so a few dozen in flight keep two cores busy. */
 const MAX_CONCURRENT_ACTIVITIES = 64;
@@ -57,6 +58,7 @@ export async function buildWorker(
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
+  Runtime.install({ logger: jsonLogger(config.logLevel) });
   const { run } = await buildWorker(config);
   await run();
 }

@@ -1,10 +1,13 @@
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Runtime } from '@temporalio/worker';
 import { Pool } from 'pg';
 import { run as runClient } from '../client';
 import { loadWorkerConfig } from '../config';
 import { migrate } from '../db/migrate';
+import { jsonLogger } from '../logging';
 import { createSimulator } from '../simulator/server';
 import { buildWorker } from '../worker';
 import { startPostgres } from './postgres';
@@ -74,7 +77,11 @@ async function main(): Promise<void> {
     stops.push(() => sim.close());
     console.log(`listening at ${sim.url}`);
 
-    step('Worker: polling task queue car-sync');
+    const logDir = join(__dirname, '..', '..', '.data', 'logs');
+    mkdirSync(logDir, { recursive: true });
+    const logFile = join(logDir, 'demo-worker.log');
+    Runtime.install({ logger: jsonLogger('INFO', createWriteStream(logFile, { flags: 'a' })) });
+    step(`Worker: polling task queue car-sync (JSON log: ${logFile})`);
     const config = loadWorkerConfig({
       ...process.env,
       TEMPORAL_ADDRESS: temporal.address,
