@@ -1,0 +1,47 @@
+import { USAGE, parseSimulatorArgs } from './cli';
+import { createSimulator } from './server';
+
+/** Exit status for bad flags or environment, as command-line tools conventionally use. */
+const EXIT_USAGE = 2;
+
+async function main(): Promise<void> {
+  const parsed = parseSimulatorArgs(process.argv.slice(2), process.env);
+  if (parsed.kind === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (parsed.kind === 'error') {
+    process.stderr.write(`simulator: ${parsed.message}\nRun with --help for the options.\n`);
+    process.exit(EXIT_USAGE);
+  }
+  const { config } = parsed;
+  const sim = await createSimulator({
+    port: config.port,
+    host: config.host,
+    size: config.size,
+    seed: config.seed,
+    invalidShare: config.invalidShare,
+    apiKey: config.apiKey,
+    latencyMs: config.latencyMs,
+    latencyJitterMs: config.latencyJitterMs,
+    rateLimit: config.rateLimit,
+    faults: { serverErrorRate: config.errorRate, resetRate: config.resetRate, truncateRate: config.truncateRate },
+  });
+  process.stdout.write(
+    `car listings simulator on ${sim.url}/v1/cars (${sim.dataset.size} cars, seed ${config.seed}); ` +
+      `send "Authorization: Bearer ${config.apiKey}"; control API at ${sim.url}/_admin\n`,
+  );
+  const stop = (): void => {
+    sim.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`simulator: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { parseSimulatorArgs } from '../../src/simulator/cli';
+
+describe('simulator command line', () => {
+  it('has defaults that need no setting', () => {
+    expect(parseSimulatorArgs([], {})).toEqual({
+      kind: 'run',
+      config: {
+        port: 8080,
+        host: '127.0.0.1',
+        size: 200_000,
+        seed: 42,
+        invalidShare: 0.005,
+        latencyMs: 0,
+        latencyJitterMs: 0,
+        rateLimit: null,
+        errorRate: 0,
+        resetRate: 0,
+        truncateRate: 0,
+        apiKey: 'sim-key',
+      },
+    });
+  });
+
+  it('reads flags and environment variables, flags winning', () => {
+    const result = parseSimulatorArgs(
+      ['--port', '0', '--size=2000', '--rate-limit', '20', '--error-rate', '0.05', '--api-key', 'k1'],
+      { SIM_PORT: '9000', SIM_SEED: '7', SIM_RESET_RATE: '.01', SIM_API_KEY: 'k2' },
+    );
+    expect(result).toMatchObject({
+      kind: 'run',
+      config: { port: 0, size: 2000, seed: 7, rateLimit: 20, errorRate: 0.05, resetRate: 0.01, apiKey: 'k1' },
+    });
+  });
+
+  it.each([
+    [['--port', 'http'], {}, '--port'],
+    [['--port', '70000'], {}, '--port'],
+    [['--error-rate', '1.5'], {}, '--error-rate'],
+    [['--size', '-3'], {}, '--size'],
+    [[], { SIM_SIZE: 'lots' }, 'SIM_SIZE'],
+    [['--latency'], {}, '--latency'],
+    [['--api-key', ''], {}, '--api-key'],
+  ])('names the bad setting in %j %j', (argv: string[], env: Record<string, string>, name: string) => {
+    const result = parseSimulatorArgs(argv, env);
+    expect(result.kind).toBe('error');
+    expect(result.kind === 'error' && result.message).toContain(name);
+  });
+
+  it('knows --help', () => {
+    expect(parseSimulatorArgs(['--help'], {})).toEqual({ kind: 'help' });
+  });
+
+  const main = path.join(__dirname, '../../src/simulator/main.ts');
+  const run = (args: string[]) =>
+    spawn(process.execPath, ['--import', 'tsx', main, ...args], { env: { ...process.env, SIM_PORT: '0' } });
+
+  it('exits 2 with a message naming a bad flag', async () => {
+    const child = run(['--rate-limit', 'fast']);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).toBe(2);
+    expect(stderr).toContain('--rate-limit');
+  });
+
+  it('prints its URL, serves, and stops cleanly on SIGTERM', async () => {
+    const child = run(['--size', '100', '--api-key', 'cli-key']);
+    const line = await new Promise<string>((resolve, reject) => {
+      child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString()));
+      child.once('exit', (code) => reject(new Error(`exited ${code}`)));
+    });
+    const url = /(http:\/\/\S+)\/v1\/cars/.exec(line)?.[1];
+    expect(line).toContain('Bearer cli-key');
+    const res = await fetch(`${url}/v1/cars`, { headers: { authorization: 'Bearer cli-key' } });
+    expect(res.status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(0);
+  });
+});
