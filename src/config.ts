@@ -17,6 +17,8 @@ export const tuningSchema = z.object({
   pagesPerRange: z.coerce.number().int().min(1).max(10_000).default(10),
   /** Share of listed cars a single run may mark removed before the safety brake refuses. */
   maxRemovalShare: z.coerce.number().min(0).max(1).default(0.1),
+  /** How long a page range waits out an unavailable upstream (backing off) before the run fails. */
+  giveUpAfterSeconds: z.coerce.number().int().min(0).max(7 * 24 * 3600).default(3600),
 });
 export type Tuning = z.infer<typeof tuningSchema>;
 
@@ -47,6 +49,7 @@ const envSchema = z.object({
   CARSYNC_BATCH_SIZE: tuningSchema.shape.batchSize,
   CARSYNC_PAGES_PER_RANGE: tuningSchema.shape.pagesPerRange,
   CARSYNC_MAX_REMOVAL_SHARE: tuningSchema.shape.maxRemovalShare,
+  CARSYNC_GIVE_UP_AFTER_SECONDS: tuningSchema.shape.giveUpAfterSeconds,
 });
 
 export interface TemporalConfig {
@@ -96,6 +99,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
       batchSize: e.CARSYNC_BATCH_SIZE,
       pagesPerRange: e.CARSYNC_PAGES_PER_RANGE,
       maxRemovalShare: e.CARSYNC_MAX_REMOVAL_SHARE,
+      giveUpAfterSeconds: e.CARSYNC_GIVE_UP_AFTER_SECONDS,
     },
     logLevel: e.CARSYNC_LOG_LEVEL,
   };

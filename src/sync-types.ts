@@ -14,6 +14,7 @@ export interface SyncInput {
   batchSize?: number;
   pagesPerRange?: number;
   maxRemovalShare?: number;
+  giveUpAfterSeconds?: number;
 }
 
 export interface RunTuning {
@@ -23,6 +24,7 @@ export interface RunTuning {
   batchSize: number;
   pagesPerRange: number;
   maxRemovalShare: number;
+  giveUpAfterSeconds: number;
 }
 
 export interface RunPlan {
@@ -61,6 +63,8 @@ export interface PageResult extends PageCounts {
 
 export interface RangeInput {
   runId: string;
+  /** 1-based position among the run's ranges. */
+  index: number;
   range: IdRange;
   tuning: RunTuning;
   trackRemovals: boolean;
@@ -74,7 +78,7 @@ export interface RemovalOutcome {
   limit: number;
 }
 
-export type RunState = 'starting' | 'running' | 'paused' | 'finishing' | 'completed' | 'failed' | 'cancelled';
+export type RunState = 'starting' | 'running' | 'backing-off' | 'paused' | 'finishing' | 'completed' | 'failed' | 'cancelled';
 
 export interface SyncSummary extends Omit<PageCounts, 'pages'> {
   runId: string;
@@ -98,6 +102,9 @@ export interface Progress extends PageCounts {
   rangesDone: number;
   rangesTotal: number;
   removed: number;
+  /** Ranges currently waiting out upstream trouble, and the last trouble reported. */
+  backingOff: number;
+  lastError: string | null;
   rowsPerSecond: number;
   etaSeconds: number | null;
 }

@@ -24,6 +24,8 @@ export async function buildWorker(
   options: Pick<WorkerOptions, 'workflowBundle'> & { connection?: NativeConnection } = {},
 ): Promise<RunningWorker> {
   const pool = new Pool({ connectionString: config.databaseUrl, max: DATABASE_POOL_SIZE });
+  // An idle connection dropped by a database restart must not crash the worker; the next query reconnects.
+  pool.on('error', (err) => Runtime.instance().logger.warn('idle database connection lost', { error: err.message }));
   const limiter = createRateLimiter(config.tuning.requestsPerSecond);
   const api = createCarsApi({ ...config.api, beforeRequest: limiter.acquire });
   const connection = options.connection ?? (await NativeConnection.connect({ address: config.temporal.address }));

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { tuningSchema } from '../config';
 import { InvalidRunInputError, UpstreamNetworkError } from '../errors';
 import type { RunPlan } from '../sync-types';
+import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
+import { withRetryDelay } from './retry-delay';
 
 const runInputSchema = z
   .strictObject({
@@ -19,7 +21,15 @@ export interface StartRunInput {
 
 /** Validates the run's input, records the run in the ledger, and learns how much is listed. */
 export function createStartRun({ pool, api, limiter, defaults }: ActivityDeps) {
-  return async function startRun({ workflowId, runId, input }: StartRunInput): Promise<RunPlan> {
+  return async function startRun(args: StartRunInput): Promise<RunPlan> {
+    try {
+      return await plan(args);
+    } catch (err) {
+      throw withRetryDelay(err, Context.current().info.attempt);
+    }
+  };
+
+  async function plan({ workflowId, runId, input }: StartRunInput): Promise<RunPlan> {
     const startedAtMs = Date.now();
     const parsed = runInputSchema.safeParse(input);
     if (!parsed.success) {
@@ -46,7 +56,7 @@ export function createStartRun({ pool, api, limiter, defaults }: ActivityDeps) {
       if (lastId === null) throw new UpstreamNetworkError(`the listing shrank below ${total} cars while planning the run`);
     }
     return { runId, mode, tuning, total, firstId: first.meta.next_after_id, lastId, startedAtMs };
-  };
+  }
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -5,6 +5,10 @@ import type { IdRange, PageResult, RunTuning } from '../sync-types';
 import { checkRecord } from './car-schema';
 import type { ActivityDeps } from './deps';
 import { writePage, type Reject } from './page-writer';
+import { withRetryDelay } from './retry-delay';
+
+/** Well inside PAGE_ACTIVITY's heartbeat timeout. */
+const HEARTBEAT_INTERVAL_MS = 2_000;
 
 export interface SyncPageInput {
   runId: string;
@@ -16,8 +20,20 @@ export interface SyncPageInput {
 
 /** Fetches one page, validates each record, and writes the page. Car data never leaves this activity. */
 export function createSyncPage({ pool, api, limiter }: ActivityDeps) {
-  return async function syncPage({ runId, range, tuning, trackRemovals }: SyncPageInput): Promise<PageResult> {
-    const { attempt } = Context.current().info;
+  return async function syncPage(input: SyncPageInput): Promise<PageResult> {
+    const context = Context.current();
+    // Heartbeats let the server notice a killed worker within the heartbeat timeout, not the page's timeout.
+    const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
+    try {
+      return await syncOnePage(input, context.info.attempt);
+    } catch (err) {
+      throw withRetryDelay(err, context.info.attempt);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  };
+
+  async function syncOnePage({ runId, range, tuning, trackRemovals }: SyncPageInput, attempt: number): Promise<PageResult> {
     limiter.setRate(tuning.requestsPerSecond);
     const page = await api.fetchPage({ perPage: tuning.pageSize, afterId: range.afterId, maxId: range.maxId });
 
@@ -64,5 +80,5 @@ export function createSyncPage({ pool, api, limiter }: ActivityDeps) {
       done,
       finishedAtMs: Date.now(),
     };
-  };
+  }
 }

@@ -7,4 +7,6 @@ export const resumeSignal = defineSignal('resume');
 export const progressQuery = defineQuery<Progress>('progress');
 
 /** Internal: a range child reports each written page to its parent, so progress is live. */
-export const pageSyncedSignal = defineSignal<[PageCounts & { finishedAtMs: number }]>('pageSynced');
+export const pageSyncedSignal = defineSignal<[PageCounts & { range: number; finishedAtMs: number }]>('pageSynced');
+/** Internal: a range child reports that it is waiting out upstream trouble. */
+export const rangeBackingOffSignal = defineSignal<[{ range: number; reason: string; retries: number; waitSeconds: number }]>('rangeBackingOff');

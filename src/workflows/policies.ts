@@ -1,27 +1,34 @@
 import type { ActivityOptions } from '@temporalio/workflow';
+import { BACKOFF } from '../backoff';
 import { NON_RETRYABLE_ERROR_TYPES } from '../errors';
 
 /**
  * Timeouts and retry policies, by profile. The error classes of src/errors.ts decide what is retried:
- * auth and configuration errors stop the run at once; 429 waits for Retry-After (the failure's next
- * retry delay overrides the backoff); 5xx and network trouble back off exponentially.
+ * auth and configuration errors stop the run at once; a 429 waits for Retry-After and other transient
+ * trouble backs off with jitter (both as the failure's next retry delay, see activities/retry-delay.ts).
  */
 
-/** Backoff for transient upstream and database trouble: 1 s doubling to one minute. */
+/** Backoff for transient upstream and database trouble, when a failure names no delay of its own. */
 const TRANSIENT_RETRY = {
-  initialInterval: '1 second',
-  backoffCoefficient: 2,
-  maximumInterval: '1 minute',
+  initialInterval: BACKOFF.initialMs,
+  backoffCoefficient: BACKOFF.coefficient,
+  maximumInterval: BACKOFF.maximumMs,
   nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
 } as const;
+
+/** Quick retries of one page before its range backs off in the workflow, where progress can show it. */
+export const PAGE_ATTEMPTS = 5;
 
 /** One page: one HTTP request (30 s timeout by default) and one transaction. */
 export const PAGE_ACTIVITY: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
-  // How long a page may keep failing before the run gives up: an upstream outage is waited out until then.
-  scheduleToCloseTimeout: '1 hour',
-  retry: TRANSIENT_RETRY,
+  // The page heartbeats every 2 s: a killed worker's page is retried elsewhere within this.
+  heartbeatTimeout: '10 seconds',
+  retry: { ...TRANSIENT_RETRY, maximumAttempts: PAGE_ATTEMPTS },
 };
+
+/** A range whose page keeps failing waits this long, doubling, before trying again. */
+export const RANGE_BACKOFF = { initialMs: 15_000, coefficient: 2, maximumMs: 5 * 60_000 } as const;
 
 /** Planning and closing a run: two small requests, or one transaction. */
 export const RUN_ACTIVITY: ActivityOptions = {

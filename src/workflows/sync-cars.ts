@@ -12,7 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { addCounts, ZERO_COUNTS, type IdRange, type PageCounts, type Progress, type RunPlan, type SyncInput, type SyncSummary } from '../sync-types';
-import { pageSyncedSignal, pauseSignal, progressQuery, resumeSignal } from './messages';
+import { pageSyncedSignal, pauseSignal, progressQuery, rangeBackingOffSignal, resumeSignal } from './messages';
 import { partitionIds } from './partition';
 import { RUN_ACTIVITY } from './policies';
 import { SyncRangeWorkflow } from './sync-range';
@@ -32,6 +32,8 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
   let live: PageCounts = ZERO_COUNTS;
   let lastPageAtMs = 0;
   let rangesDone = 0;
+  const backingOff = new Set<number>();
+  let lastError: string | null = null;
   const running = new Set<ChildWorkflowHandle<typeof SyncRangeWorkflow>>();
 
   const progress = (): Progress => {
@@ -41,7 +43,7 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
     const remaining = plan ? Math.max(0, plan.total - live.carsSeen) : 0;
     return {
       ...live,
-      state: paused && state === 'running' ? 'paused' : state,
+      state: state !== 'running' ? state : paused ? 'paused' : backingOff.size > 0 && backingOff.size >= running.size ? 'backing-off' : state,
       mode: plan?.mode ?? null,
       pagesDone: live.pages,
       pagesTotal: Math.max(pagesEstimate, live.pages),
@@ -49,6 +51,8 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
       rangesDone,
       rangesTotal: ranges.length,
       removed: 0,
+      backingOff: backingOff.size,
+      lastError,
       rowsPerSecond,
       etaSeconds: state !== 'running' || rowsPerSecond === 0 ? null : Math.round(remaining / rowsPerSecond),
     };
@@ -56,17 +60,25 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
   const showDetails = () => {
     const p = progress();
     const eta = p.etaSeconds === null ? '' : `, ETA ${p.etaSeconds} s`;
+    const trouble = p.backingOff > 0 && p.lastError ? `\n\nbacking off: ${p.backingOff} range(s); last: ${p.lastError}` : '';
     setCurrentDetails(
       `**${p.state}**: ${p.pagesDone}/${p.pagesTotal} pages, ${p.carsSeen}/${p.carsTotal} cars, ` +
         `${p.rowsPerSecond} cars/s${eta}; ranges ${p.rangesDone}/${p.rangesTotal}; ` +
-        `inserted ${p.inserted}, updated ${p.updated}, unchanged ${p.unchanged}, rejected ${p.rejected}, retries ${p.retries}`,
+        `inserted ${p.inserted}, updated ${p.updated}, unchanged ${p.unchanged}, rejected ${p.rejected}, retries ${p.retries}${trouble}`,
     );
   };
 
   setHandler(progressQuery, progress);
-  setHandler(pageSyncedSignal, ({ finishedAtMs, ...counts }) => {
+  setHandler(pageSyncedSignal, ({ finishedAtMs, range, ...counts }) => {
     live = addCounts(live, counts);
+    backingOff.delete(range);
     lastPageAtMs = Math.max(lastPageAtMs, finishedAtMs);
+    showDetails();
+  });
+  setHandler(rangeBackingOffSignal, ({ range, reason, retries, waitSeconds }) => {
+    live = addCounts(live, { ...ZERO_COUNTS, retries });
+    backingOff.add(range);
+    lastError = `range ${range}: ${reason} (waiting ${waitSeconds} s)`;
     showDetails();
   });
   const forward = async (signal: typeof pauseSignal | typeof resumeSignal) => {
@@ -131,7 +143,7 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
         const child = await startChild(SyncRangeWorkflow, {
           workflowId: `${info.workflowId}/range-${index + 1}-of-${ranges.length}`,
           staticSummary: `ids ${range.afterId + 1}..${range.maxId ?? 'end'} (range ${index + 1} of ${ranges.length})`,
-          args: [{ runId: runPlan.runId, range, tuning: runPlan.tuning, trackRemovals: runPlan.mode === 'full', paused }],
+          args: [{ runId: runPlan.runId, index: index + 1, range, tuning: runPlan.tuning, trackRemovals: runPlan.mode === 'full', paused }],
         });
         running.add(child);
         let counts: PageCounts;
@@ -141,6 +153,7 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
           running.delete(child);
         }
         totals = addCounts(totals, counts);
+        backingOff.delete(index + 1);
         rangesDone++;
       }
     };

