@@ -3,6 +3,7 @@ import type { ActivityDeps } from './deps';
 
 export interface FinishRunInput {
   runId: string;
+  workflowId: string;
   status: SyncSummary['status'];
   /** True only for a full run whose every range completed: only such a run may mark cars removed. */
   applyRemovals: boolean;
@@ -16,7 +17,7 @@ export interface FinishRunResult extends RemovalOutcome {
 
 /** Applies a complete full run's removals (behind the safety brake) and closes the run in the ledger. */
 export function createFinishRun({ pool }: ActivityDeps) {
-  return async function finishRun({ runId, status, applyRemovals, maxRemovalShare, summary }: FinishRunInput): Promise<FinishRunResult> {
+  return async function finishRun({ runId, workflowId, status, applyRemovals, maxRemovalShare, summary }: FinishRunInput): Promise<FinishRunResult> {
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
@@ -43,9 +44,11 @@ export function createFinishRun({ pool }: ActivityDeps) {
         outcome = { removed, candidates, brakeTripped, limit };
       }
       await client.query('DELETE FROM sync_removal_candidates WHERE run_id = $1', [runId]);
+      // An upsert: a run whose input was refused never got as far as its ledger row.
       await client.query(
-        `UPDATE sync_runs SET status = $2, finished_at = now(), summary = $3 WHERE run_id = $1`,
-        [runId, status, JSON.stringify({ ...summary, ...outcome })],
+        `INSERT INTO sync_runs (run_id, workflow_id, mode, status, finished_at, summary) VALUES ($1, $2, $3, $4, now(), $5)
+         ON CONFLICT (run_id) DO UPDATE SET status = EXCLUDED.status, finished_at = EXCLUDED.finished_at, summary = EXCLUDED.summary`,
+        [runId, workflowId, summary.mode, status, JSON.stringify({ ...summary, ...outcome })],
       );
       await client.query('COMMIT');
       return { ...outcome, finishedAtMs: Date.now() };

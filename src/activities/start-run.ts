@@ -6,10 +6,15 @@ import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
 import { withRetryDelay } from './retry-delay';
 
+/** Each tuning field, optional and without its default: an absent field keeps the worker's value. */
+const overridesShape = Object.fromEntries(Object.entries(tuningSchema.shape).map(([key, field]) => [key, field.unwrap().optional()])) as {
+  [K in keyof typeof tuningSchema.shape]: ReturnType<(typeof tuningSchema.shape)[K]['unwrap']> extends infer T extends z.ZodType ? z.ZodOptional<T> : never;
+};
+
 const runInputSchema = z
   .strictObject({
     mode: z.enum(['full', 'incremental']).default('full'),
-    ...tuningSchema.partial().shape,
+    ...overridesShape,
   })
   .nullish();
 

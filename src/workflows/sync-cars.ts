@@ -108,6 +108,7 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
     const outcome = await CancellationScope.nonCancellable(() =>
       finishRun({
         runId: info.firstExecutionRunId,
+        workflowId: info.workflowId,
         status,
         applyRemovals: status === 'completed' && plan?.mode === 'full',
         maxRemovalShare: plan?.tuning.maxRemovalShare ?? 0,

@@ -13,9 +13,9 @@ import type { SyncInput, SyncSummary } from '../../src/sync-types';
 import { buildWorker, type RunningWorker } from '../../src/worker';
 import { freshDatabase, testTemporalAddress } from './servers';
 
-// Worker lifecycle chatter would bury the test output; warnings and errors still show.
+// Worker chatter, and the warnings of the retries these tests provoke on purpose, would bury the output.
 try {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
 } catch {
   // Already installed by an earlier test file in this process.
 }
@@ -40,6 +40,14 @@ export interface HarnessOptions {
   env?: Record<string, string>;
 }
 
+export interface TestWorker {
+  taskQueue: string;
+  worker: RunningWorker & { done: Promise<void> };
+  start(input?: SyncInput, workflowId?: string): Promise<WorkflowHandle>;
+  sync(input?: SyncInput): Promise<SyncSummary>;
+  close(): Promise<void>;
+}
+
 export interface Harness {
   sim: Simulator;
   pool: Pool;
@@ -48,7 +56,7 @@ export interface Harness {
   databaseUrl: string;
   start(input?: SyncInput, workflowId?: string): Promise<WorkflowHandle>;
   sync(input?: SyncInput): Promise<SyncSummary>;
-  startWorker(): Promise<RunningWorker & { done: Promise<void> }>;
+  startWorkerWith(env?: Record<string, string>): Promise<TestWorker>;
   listedCars(): Promise<Car[]>;
   close(): Promise<void>;
 }
@@ -59,41 +67,52 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const pool = new Pool({ connectionString: db.url, max: 4 });
   await migrate(pool);
   const sim = await createSimulator({ seed: 7, size: 2_000, ...options.simulator });
-  const taskQueue = `carsync-test-${randomUUID()}`;
   const address = testTemporalAddress();
-  const config = loadWorkerConfig({
-    TEMPORAL_ADDRESS: address,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    DATABASE_URL: db.url,
-    CARS_API_URL: sim.url,
-    CARS_API_KEY: 'sim-key',
-    CARSYNC_HTTP_TIMEOUT_MS: '5000',
-    ...options.env,
-  });
-  const bundle = await workflowBundle();
-  const workers: (RunningWorker & { done: Promise<void> })[] = [];
-  const startWorker = async () => {
-    const built = await buildWorker(config, { workflowBundle: bundle });
-    const handle = { ...built, done: built.run() };
-    workers.push(handle);
-    return handle;
-  };
-  await startWorker();
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
+  const bundle = await workflowBundle();
+  const workers: (RunningWorker & { done: Promise<void> })[] = [];
 
-  const start = (input: SyncInput = {}, workflowId = `sync-${randomUUID()}`) =>
-    client.workflow.start('SyncCarsWorkflow', { taskQueue, workflowId, args: [input] });
+  /** A worker on a task queue of its own, configured like the harness's but for `env`. */
+  const workerWith = async (env: Record<string, string> = {}): Promise<TestWorker> => {
+    const taskQueue = `carsync-test-${randomUUID()}`;
+    const config = loadWorkerConfig({
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      DATABASE_URL: db.url,
+      CARS_API_URL: sim.url,
+      CARS_API_KEY: 'sim-key',
+      CARSYNC_HTTP_TIMEOUT_MS: '5000',
+      ...options.env,
+      ...env,
+    });
+    const built = await buildWorker(config, { workflowBundle: bundle });
+    const running = { ...built, done: built.run() };
+    workers.push(running);
+    const start = (input: SyncInput = {}, workflowId = `sync-${randomUUID()}`) =>
+      client.workflow.start('SyncCarsWorkflow', { taskQueue, workflowId, args: [input] });
+    return {
+      taskQueue,
+      worker: running,
+      start,
+      sync: async (input) => (await start(input)).result() as Promise<SyncSummary>,
+      close: async () => {
+        if (running.worker.getState() === 'RUNNING') running.worker.shutdown();
+        await running.done;
+      },
+    };
+  };
+  const main = await workerWith();
 
   return {
     sim,
     pool,
     client,
-    taskQueue,
+    taskQueue: main.taskQueue,
     databaseUrl: db.url,
-    start,
-    sync: async (input) => (await start(input)).result() as Promise<SyncSummary>,
-    startWorker,
+    start: main.start,
+    sync: main.sync,
+    startWorkerWith: workerWith,
     listedCars: () => selectCars(pool, 'WHERE removed_at IS NULL'),
     close: async () => {
       for (const w of workers) if (w.worker.getState() === 'RUNNING') w.worker.shutdown();
