@@ -82,7 +82,8 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
     showDetails();
   });
   const forward = async (signal: typeof pauseSignal | typeof resumeSignal) => {
-    await Promise.all([...running].map((child) => child.signal(signal)));
+    // A child may finish while the signal is on its way; that child needs no pause any more.
+    await Promise.allSettled([...running].map((child) => child.signal(signal)));
   };
   setHandler(pauseSignal, async () => {
     paused = true;

@@ -32,6 +32,11 @@ export async function SyncRangeWorkflow(input: RangeInput, carried: PageCounts =
   const parentInfo = workflowInfo().parent;
   const parent = parentInfo && getExternalWorkflowHandle(parentInfo.workflowId, parentInfo.runId);
   const reports: Promise<void>[] = [];
+  const report = (signalled: Promise<void>) => {
+    // Awaited before the range returns; the no-op catch keeps a cancelled range from leaving them unhandled.
+    signalled.catch(() => undefined);
+    reports.push(signalled);
+  };
 
   let totals = carried;
   let afterId = input.range.afterId;
@@ -53,7 +58,7 @@ export async function SyncRangeWorkflow(input: RangeInput, carried: PageCounts =
       }
       totals = addCounts(totals, { ...ZERO_COUNTS, retries: PAGE_ATTEMPTS });
       const backingOff = { range: input.index, reason: rootMessage(err), retries: PAGE_ATTEMPTS, waitSeconds: Math.round(waitMs / 1000) };
-      if (parent) reports.push(parent.signal(rangeBackingOffSignal, backingOff));
+      if (parent) report(parent.signal(rangeBackingOffSignal, backingOff));
       waits++;
       waitedMs += waitMs;
       await sleep(waitMs);
@@ -62,7 +67,7 @@ export async function SyncRangeWorkflow(input: RangeInput, carried: PageCounts =
     waits = 0;
     const { nextAfterId, done, finishedAtMs, ...counts } = page;
     totals = addCounts(totals, counts);
-    if (parent) reports.push(parent.signal(pageSyncedSignal, { ...counts, range: input.index, finishedAtMs }));
+    if (parent) report(parent.signal(pageSyncedSignal, { ...counts, range: input.index, finishedAtMs }));
     if (done || nextAfterId === null) break;
     afterId = nextAfterId;
     if (workflowInfo().continueAsNewSuggested) {

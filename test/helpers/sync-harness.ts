@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { Pool, types } from 'pg';
 import type { Car } from '../../src/car';
@@ -43,7 +43,7 @@ export interface HarnessOptions {
 export interface TestWorker {
   taskQueue: string;
   worker: RunningWorker & { done: Promise<void> };
-  start(input?: SyncInput, workflowId?: string): Promise<WorkflowHandle>;
+  start(input?: SyncInput, workflowId?: string): Promise<WorkflowHandleWithFirstExecutionRunId>;
   sync(input?: SyncInput): Promise<SyncSummary>;
   close(): Promise<void>;
 }
@@ -54,7 +54,7 @@ export interface Harness {
   client: Client;
   taskQueue: string;
   databaseUrl: string;
-  start(input?: SyncInput, workflowId?: string): Promise<WorkflowHandle>;
+  start(input?: SyncInput, workflowId?: string): Promise<WorkflowHandleWithFirstExecutionRunId>;
   sync(input?: SyncInput): Promise<SyncSummary>;
   startWorkerWith(env?: Record<string, string>): Promise<TestWorker>;
   listedCars(): Promise<Car[]>;
