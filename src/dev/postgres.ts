@@ -1,5 +1,4 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -74,11 +73,12 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
     opts.dataDir ??
       (persistent ? path.join(root, 'postgres') : path.join(root, 'tmp', `postgres-${process.pid}-${randomSuffix()}`)),
   );
-  if (!persistent) fs.rmSync(dataDir, { recursive: true, force: true });
   assertTraversable(path.dirname(dataDir), owner);
+  await clearStalePostmaster(dataDir);
+  // Only a cluster is wiped: a directory holding anything else is refused below rather than deleted.
+  if (!persistent && fs.existsSync(path.join(dataDir, 'PG_VERSION'))) fs.rmSync(dataDir, { recursive: true, force: true });
 
   const bin = binDir();
-  await clearStalePostmaster(dataDir);
   await initialiseIfNeeded(bin, dataDir, owner, { syncToDisk: persistent });
 
   const port = opts.port ?? (await freePort());
@@ -105,16 +105,16 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
   } finally {
     fs.closeSync(logFd);
   }
-  const exited = once(child, 'exit').then(() => undefined);
+  const exit = watchExit(child);
   const fastShutdownOnExit = (): void => signal(child, 'SIGINT');
   process.on('exit', fastShutdownOnExit);
 
   const stop = async (): Promise<void> => {
     process.removeListener('exit', fastShutdownOnExit);
-    if (child.exitCode === null && child.signalCode === null) {
+    if (!exit.done()) {
       signal(child, 'SIGINT');
       const timer = setTimeout(() => signal(child, 'SIGQUIT'), STOP_GRACE_MS);
-      await exited;
+      await exit.promise;
       clearTimeout(timer);
     }
     if (!persistent) fs.rmSync(dataDir, { recursive: true, force: true });
@@ -122,7 +122,7 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
 
   const admin = { host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres' };
   try {
-    await waitUntilAccepting(admin, child, logFile);
+    await waitUntilAccepting(admin, exit, logFile);
     await createDatabaseIfMissing(admin, DATABASE);
   } catch (err) {
     await stop();
@@ -238,8 +238,8 @@ async function initialiseIfNeeded(
   { syncToDisk }: { syncToDisk: boolean },
 ): Promise<void> {
   const versionFile = path.join(dataDir, 'PG_VERSION');
-  const serverMajor = (await exec(path.join(bin, 'postgres'), ['--version'])).stdout.match(/(\d+)\.\d+/)?.[1];
   if (fs.existsSync(versionFile)) {
+    const serverMajor = (await exec(path.join(bin, 'postgres'), ['--version'])).stdout.match(/(\d+)\.\d+/)?.[1];
     const clusterMajor = fs.readFileSync(versionFile, 'utf8').trim();
     if (clusterMajor !== serverMajor) {
       throw new Error(
@@ -289,12 +289,12 @@ async function initialiseIfNeeded(
   }
 }
 
-async function waitUntilAccepting(config: pg.ClientConfig, child: ChildProcess, logFile: string): Promise<void> {
+async function waitUntilAccepting(config: pg.ClientConfig, exit: ExitWatch, logFile: string): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`PostgreSQL exited (${child.exitCode ?? child.signalCode}) before accepting connections:\n${tail(logFile)}`);
+    if (exit.done()) {
+      throw new Error(`PostgreSQL ended (${exit.reason()}) before accepting connections:\n${tail(logFile)}`);
     }
     const client = new pg.Client(config);
     client.on('error', () => undefined);
@@ -346,6 +346,28 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
     await sleep(POLL_INTERVAL_MS);
   }
   return true;
+}
+
+interface ExitWatch {
+  promise: Promise<void>;
+  done(): boolean;
+  reason(): string;
+}
+
+/** Settles on 'exit', or on 'error' when the process could not even be spawned. */
+function watchExit(child: ChildProcess): ExitWatch {
+  let reason: string | undefined;
+  const promise = new Promise<void>((resolve) => {
+    child.once('exit', (code, sig) => {
+      reason ??= `exit ${code ?? sig}`;
+      resolve();
+    });
+    child.once('error', (err) => {
+      reason ??= err.message;
+      resolve();
+    });
+  });
+  return { promise, done: () => reason !== undefined, reason: () => reason ?? 'running' };
 }
 
 function isPostmasterOf(pid: number, dataDir: string): boolean {

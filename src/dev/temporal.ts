@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -183,24 +182,25 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions = {}
   } finally {
     fs.closeSync(logFd);
   }
-  const exited = once(child, 'exit').then(() => undefined);
+  const exit = watchExit(child);
   const killOnExit = (): void => killGroup(child, 'SIGKILL');
   process.on('exit', killOnExit);
 
   const stop = async (): Promise<void> => {
     process.removeListener('exit', killOnExit);
-    if (child.exitCode === null && child.signalCode === null) {
+    if (!exit.done()) {
       killGroup(child, 'SIGTERM');
       const timer = setTimeout(() => killGroup(child, 'SIGKILL'), STOP_GRACE_MS);
-      await exited;
+      await exit.promise;
       clearTimeout(timer);
     }
+    // Anything the server left in its group.
     killGroup(child, 'SIGKILL');
   };
 
   const address = `127.0.0.1:${port}`;
   try {
-    await waitUntilReady(port, namespace, child, logFile);
+    await waitUntilReady(port, namespace, exit, logFile);
   } catch (err) {
     await stop();
     throw err;
@@ -215,15 +215,14 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions = {}
   };
 }
 
-async function waitUntilReady(port: number, namespace: string, child: ChildProcess, logFile: string): Promise<void> {
+async function waitUntilReady(port: number, namespace: string, exit: ExitWatch, logFile: string): Promise<void> {
   const address = `127.0.0.1:${port}`;
   const deadline = Date.now() + START_TIMEOUT_MS;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
+    if (exit.done()) {
       throw new Error(
-        `temporal server start-dev exited (${child.exitCode ?? child.signalCode}) before it was ready. ` +
-          `Last output (${logFile}):\n${tail(logFile)}`,
+        `temporal server start-dev ended (${exit.reason()}) before it was ready. Last output (${logFile}):\n${tail(logFile)}`,
       );
     }
     // A TCP probe first: gRPC's reconnect backoff would otherwise add up to a second per attempt.
@@ -246,6 +245,28 @@ async function waitUntilReady(port: number, namespace: string, child: ChildProce
     `Temporal dev server at ${address} not ready after ${START_TIMEOUT_MS} ms (${errorMessage(lastError)}). ` +
       `Last output (${logFile}):\n${tail(logFile)}`,
   );
+}
+
+interface ExitWatch {
+  promise: Promise<void>;
+  done(): boolean;
+  reason(): string;
+}
+
+/** Settles on 'exit', or on 'error' when the process could not even be spawned. */
+function watchExit(child: ChildProcess): ExitWatch {
+  let reason: string | undefined;
+  const promise = new Promise<void>((resolve) => {
+    child.once('exit', (code, sig) => {
+      reason ??= `exit ${code ?? sig}`;
+      resolve();
+    });
+    child.once('error', (err) => {
+      reason ??= err.message;
+      resolve();
+    });
+  });
+  return { promise, done: () => reason !== undefined, reason: () => reason ?? 'running' };
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
