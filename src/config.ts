@@ -19,6 +19,15 @@ export const tuningSchema = z.object({
   maxRemovalShare: z.coerce.number().min(0).max(1).default(0.1),
   /** How long a page range waits out an unavailable upstream (backing off) before the run fails. */
   giveUpAfterSeconds: z.coerce.number().int().min(0).max(7 * 24 * 3600).default(3600),
+  /** Makes a full run syncs before all others; empty for none. */
+  priorityMakes: z
+    .preprocess(
+      (value) => (typeof value === 'string' ? (value.trim() === 'none' ? [] : value.split(',').map((make) => make.trim())) : value),
+      z.array(z.string().min(1, 'a make may not be empty')).max(100),
+    )
+    .default(['Audi', 'Mercedes-Benz', 'Volkswagen', 'BMW']),
+  /** Incremental runs re-read this much before the last completed sync's start, to absorb clock skew. */
+  incrementalOverlapSeconds: z.coerce.number().int().min(0).max(7 * 24 * 3600).default(300),
 });
 export type Tuning = z.infer<typeof tuningSchema>;
 
@@ -50,6 +59,8 @@ const envSchema = z.object({
   CARSYNC_PAGES_PER_RANGE: tuningSchema.shape.pagesPerRange,
   CARSYNC_MAX_REMOVAL_SHARE: tuningSchema.shape.maxRemovalShare,
   CARSYNC_GIVE_UP_AFTER_SECONDS: tuningSchema.shape.giveUpAfterSeconds,
+  CARSYNC_PRIORITY_MAKES: tuningSchema.shape.priorityMakes,
+  CARSYNC_INCREMENTAL_OVERLAP_SECONDS: tuningSchema.shape.incrementalOverlapSeconds,
 });
 
 export interface TemporalConfig {
@@ -100,6 +111,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
       pagesPerRange: e.CARSYNC_PAGES_PER_RANGE,
       maxRemovalShare: e.CARSYNC_MAX_REMOVAL_SHARE,
       giveUpAfterSeconds: e.CARSYNC_GIVE_UP_AFTER_SECONDS,
+      priorityMakes: e.CARSYNC_PRIORITY_MAKES,
+      incrementalOverlapSeconds: e.CARSYNC_INCREMENTAL_OVERLAP_SECONDS,
     },
     logLevel: e.CARSYNC_LOG_LEVEL,
   };

@@ -15,6 +15,16 @@ export interface SyncInput {
   pagesPerRange?: number;
   maxRemovalShare?: number;
   giveUpAfterSeconds?: number;
+  /** Makes synced before all others (full runs). */
+  priorityMakes?: string[];
+  /** Incremental runs re-read this much before the last completed sync's high-water mark. */
+  incrementalOverlapSeconds?: number;
+}
+
+/** What an operator may change while a run is going (the `setTuning` update). */
+export interface TuningChange {
+  requestsPerSecond?: number;
+  concurrency?: number;
 }
 
 export interface RunTuning {
@@ -25,17 +35,44 @@ export interface RunTuning {
   pagesPerRange: number;
   maxRemovalShare: number;
   giveUpAfterSeconds: number;
+  priorityMakes: string[];
+  incrementalOverlapSeconds: number;
+}
+
+/** Which listings a pass reads: all of them, some makes, or what changed since a time. */
+export interface ListingFilter {
+  makes?: string[];
+  updatedSince?: string;
+}
+
+/** A pass over the id space with one filter; a run is one or two passes (priority makes, then the rest). */
+export interface Pass {
+  name: string;
+  filter: ListingFilter;
+  /** Listed cars matching the filter when planned, and their lowest and highest ids (null when none). */
+  total: number;
+  firstId: number | null;
+  lastId: number | null;
+  /** Whether this pass's pages prove which cars are no longer listed (false for filtered incremental reads). */
+  trackRemovals: boolean;
+  /**
+   * Cars of these makes may have been written by an earlier pass of the run: a page that sees them
+   * withdraws any removal candidate an earlier pass recorded for them.
+   */
+  revisits: boolean;
 }
 
 export interface RunPlan {
   runId: string;
   mode: SyncMode;
   tuning: RunTuning;
-  /** Cars listed when the run started, per the API's `meta.total`. */
+  /** Cars listed when the run started, per the API's `meta.total` (for incremental runs: changed cars). */
   total: number;
-  /** Lowest and highest ids listed when the run started; null when nothing is listed. */
-  firstId: number | null;
-  lastId: number | null;
+  passes: Pass[];
+  /** What the next incremental run may start from: this run's start, on carsync's clock. */
+  highWaterMark: string;
+  /** Things the operator should know about this run, e.g. why it cannot remove cars. */
+  notes: string[];
   startedAtMs: number;
 }
 
@@ -66,8 +103,10 @@ export interface RangeInput {
   /** 1-based position among the run's ranges. */
   index: number;
   range: IdRange;
+  filter: ListingFilter;
   tuning: RunTuning;
   trackRemovals: boolean;
+  revisits: boolean;
   paused: boolean;
 }
 
@@ -89,6 +128,7 @@ export interface SyncSummary extends Omit<PageCounts, 'pages'> {
   removed: number;
   removalCandidates: number;
   removalBrakeTripped: boolean;
+  notes: string[];
   durationSeconds: number;
   rowsPerSecond: number;
 }

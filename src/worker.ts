@@ -26,8 +26,8 @@ export async function buildWorker(
   const pool = new Pool({ connectionString: config.databaseUrl, max: DATABASE_POOL_SIZE });
   // An idle connection dropped by a database restart must not crash the worker; the next query reconnects.
   pool.on('error', (err) => Runtime.instance().logger.warn('idle database connection lost', { error: err.message }));
-  const limiter = createRateLimiter(config.tuning.requestsPerSecond);
-  const api = createCarsApi({ ...config.api, beforeRequest: limiter.acquire });
+  const limiter = createRateLimiter(pool);
+  const api = createCarsApi(config.api);
   const connection = options.connection ?? (await NativeConnection.connect({ address: config.temporal.address }));
   const release = async () => {
     await Promise.allSettled([pool.end(), api.close(), options.connection ? undefined : connection.close()]);

@@ -24,8 +24,6 @@ export interface CarsApiOptions {
   url: string;
   key: string;
   timeoutMs: number;
-  /** Waits for a request slot; resolves when this request may start. */
-  beforeRequest?: () => Promise<void>;
   /** Keep-alive connections to the upstream. */
   connections?: number;
 }
@@ -55,7 +53,6 @@ export function createCarsApi(options: CarsApiOptions): CarsApi {
     if (query.makes?.length) url.searchParams.set('make', query.makes.join(','));
     const where = `GET ${url.pathname}${url.search}`;
 
-    await options.beforeRequest?.();
     let status: number;
     let responseHeaders: Record<string, string | string[] | undefined>;
     let body: Buffer;

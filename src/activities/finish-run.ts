@@ -8,6 +8,8 @@ export interface FinishRunInput {
   /** True only for a full run whose every range completed: only such a run may mark cars removed. */
   applyRemovals: boolean;
   maxRemovalShare: number;
+  /** Where the next incremental run may start from; null unless the run completed. */
+  highWaterMark: string | null;
   summary: Omit<SyncSummary, 'removed' | 'removalCandidates' | 'removalBrakeTripped' | 'durationSeconds' | 'rowsPerSecond'>;
 }
 
@@ -17,7 +19,7 @@ export interface FinishRunResult extends RemovalOutcome {
 
 /** Applies a complete full run's removals (behind the safety brake) and closes the run in the ledger. */
 export function createFinishRun({ pool }: ActivityDeps) {
-  return async function finishRun({ runId, workflowId, status, applyRemovals, maxRemovalShare, summary }: FinishRunInput): Promise<FinishRunResult> {
+  return async function finishRun({ runId, workflowId, status, applyRemovals, maxRemovalShare, highWaterMark, summary }: FinishRunInput): Promise<FinishRunResult> {
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
@@ -46,9 +48,11 @@ export function createFinishRun({ pool }: ActivityDeps) {
       await client.query('DELETE FROM sync_removal_candidates WHERE run_id = $1', [runId]);
       // An upsert: a run whose input was refused never got as far as its ledger row.
       await client.query(
-        `INSERT INTO sync_runs (run_id, workflow_id, mode, status, finished_at, summary) VALUES ($1, $2, $3, $4, now(), $5)
-         ON CONFLICT (run_id) DO UPDATE SET status = EXCLUDED.status, finished_at = EXCLUDED.finished_at, summary = EXCLUDED.summary`,
-        [runId, workflowId, summary.mode, status, JSON.stringify({ ...summary, ...outcome })],
+        `INSERT INTO sync_runs (run_id, workflow_id, mode, status, finished_at, high_water_mark, summary)
+         VALUES ($1, $2, $3, $4, now(), $5, $6)
+         ON CONFLICT (run_id) DO UPDATE SET status = EXCLUDED.status, finished_at = EXCLUDED.finished_at,
+           high_water_mark = EXCLUDED.high_water_mark, summary = EXCLUDED.summary`,
+        [runId, workflowId, summary.mode, status, highWaterMark, JSON.stringify({ ...summary, ...outcome })],
       );
       await client.query('COMMIT');
       return { ...outcome, finishedAtMs: Date.now() };

@@ -18,7 +18,15 @@ export interface PageWrite {
    * Listed cars of `cars` in it that the page did not return are recorded as removal candidates.
    * Absent for filtered runs (incremental), which cannot tell unlisted from unchanged.
    */
-  coverage?: { afterId: number; throughId: number | null; seenIds: number[]; retried: boolean };
+  coverage?: {
+    afterId: number;
+    throughId: number | null;
+    /** The makes the page was filtered to, null for all: only cars of these makes can be missing from it. */
+    makes: string[] | null;
+    seenIds: number[];
+    /** Withdraw removal candidates of this run for the cars the page saw. */
+    withdrawSeen: boolean;
+  };
 }
 
 export interface PageWriteResult {
@@ -64,6 +72,7 @@ const CANDIDATES_SQL = `
 INSERT INTO sync_removal_candidates (run_id, car_id)
 SELECT $1, c.id FROM cars c
 WHERE c.id > $2 AND ($3::bigint IS NULL OR c.id <= $3) AND c.removed_at IS NULL AND c.id <> ALL($4::bigint[])
+  AND ($5::text[] IS NULL OR c.make = ANY($5::text[]))
 ON CONFLICT DO NOTHING`;
 
 /** Writes one fetched page in one transaction. Idempotent: every write is keyed on the upstream id or payload. */
@@ -90,10 +99,9 @@ export async function writePage(pool: Pool, page: PageWrite): Promise<PageWriteR
       newRejects = (await client.query(REJECTS_SQL, [JSON.stringify(rows), page.runId])).rowCount ?? 0;
     }
     if (page.coverage) {
-      const { afterId, throughId, seenIds } = page.coverage;
-      await client.query(CANDIDATES_SQL, [page.runId, afterId, throughId, seenIds]);
-      // An earlier attempt may have committed before the car was listed again: seen now means not removed.
-      if (page.coverage.retried) {
+      const { afterId, throughId, makes, seenIds } = page.coverage;
+      await client.query(CANDIDATES_SQL, [page.runId, afterId, throughId, seenIds, makes]);
+      if (page.coverage.withdrawSeen) {
         await client.query('DELETE FROM sync_removal_candidates WHERE run_id = $1 AND car_id = ANY($2::bigint[])', [page.runId, seenIds]);
       }
     }

@@ -1,8 +1,9 @@
+import { Context } from '@temporalio/activity';
 import { z } from 'zod';
 import { tuningSchema } from '../config';
 import { InvalidRunInputError, UpstreamNetworkError } from '../errors';
-import type { RunPlan } from '../sync-types';
-import { Context } from '@temporalio/activity';
+import type { ListingFilter, Pass, RunPlan, RunTuning, SyncMode } from '../sync-types';
+import type { CarsApi } from './cars-api';
 import type { ActivityDeps } from './deps';
 import { withRetryDelay } from './retry-delay';
 
@@ -24,8 +25,9 @@ export interface StartRunInput {
   input: unknown;
 }
 
-/** Validates the run's input, records the run in the ledger, and learns how much is listed. */
+/** Validates the run's input, records the run in the ledger, and plans its passes over the listing. */
 export function createStartRun({ pool, api, limiter, defaults }: ActivityDeps) {
+  const survey = (filter: ListingFilter, tuning: RunTuning) => surveyListing(api, () => limiter.acquire(tuning.requestsPerSecond), filter);
   return async function startRun(args: StartRunInput): Promise<RunPlan> {
     try {
       return await plan(args);
@@ -41,27 +43,84 @@ export function createStartRun({ pool, api, limiter, defaults }: ActivityDeps) {
       const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ');
       throw new InvalidRunInputError(`invalid SyncCarsWorkflow input: ${problems}`);
     }
-    const { mode = 'full', ...overrides } = parsed.data ?? {};
-    if (mode === 'incremental') throw new InvalidRunInputError('mode "incremental" is not supported yet; use "full"');
-    const tuning = { ...defaults, ...stripUndefined(overrides) };
-    limiter.setRate(tuning.requestsPerSecond);
-
+    const { mode: requested = 'full', ...overrides } = parsed.data ?? {};
+    const tuning: RunTuning = { ...defaults, ...stripUndefined(overrides) };
     await pool.query(
       `INSERT INTO sync_runs (run_id, workflow_id, mode, status) VALUES ($1, $2, $3, 'running') ON CONFLICT (run_id) DO NOTHING`,
-      [runId, workflowId, mode],
+      [runId, workflowId, requested],
     );
 
-    const first = await api.fetchPage({ perPage: 1 });
-    const total = first.meta.total;
-    let lastId: number | null = null;
-    if (total > 0) {
-      const last = await api.fetchPage({ perPage: 1, page: total });
-      lastId = last.meta.next_after_id;
-      // Cars were delisted between the two requests; a retry sees a consistent total.
-      if (lastId === null) throw new UpstreamNetworkError(`the listing shrank below ${total} cars while planning the run`);
+    const notes: string[] = [];
+    let mode: SyncMode = requested;
+    let passes: Pass[];
+    if (mode === 'incremental') {
+      const since = await lastHighWaterMark();
+      if (since === null) {
+        notes.push('no completed sync to continue from: this run is a full sync');
+        mode = 'full';
+      } else {
+        const updatedSince = new Date(since.getTime() - tuning.incrementalOverlapSeconds * 1000).toISOString();
+        passes = [{ ...(await survey({ updatedSince }, tuning)), name: `changed since ${updatedSince}`, trackRemovals: false, revisits: false }];
+        notes.push('incremental runs cannot see delistings: no car was marked removed (a full sync does that)');
+      }
     }
-    return { runId, mode, tuning, total, firstId: first.meta.next_after_id, lastId, startedAtMs };
+    if (mode === 'full') passes = await fullPasses(tuning, notes);
+    await pool.query('UPDATE sync_runs SET mode = $2 WHERE run_id = $1', [runId, mode]);
+    const total = passes!.reduce((sum, pass) => sum + pass.total, 0);
+    return { runId, mode, tuning, total, passes: passes!, highWaterMark: new Date(startedAtMs).toISOString(), notes, startedAtMs };
   }
+
+  async function lastHighWaterMark(): Promise<Date | null> {
+    const { rows } = await pool.query<{ high_water_mark: Date }>(
+      `SELECT high_water_mark FROM sync_runs WHERE status = 'completed' AND high_water_mark IS NOT NULL ORDER BY high_water_mark DESC LIMIT 1`,
+    );
+    return rows[0]?.high_water_mark ?? null;
+  }
+
+  /**
+   * Priority makes first, then the rest. The API cannot exclude makes, so "the rest" names every other
+   * make carsync knows; if the listing holds makes it does not know, the second pass reads everything
+   * (the priority cars twice) rather than miss a car.
+   */
+  async function fullPasses(tuning: RunTuning, notes: string[]): Promise<Pass[]> {
+    const everything = await survey({}, tuning);
+    const all: Pass = { ...everything, name: 'all makes', trackRemovals: true, revisits: false };
+    const priority = tuning.priorityMakes;
+    if (priority.length === 0 || everything.total === 0) return [all];
+    const { rows } = await pool.query<{ make: string }>('SELECT DISTINCT make FROM cars WHERE make <> ALL($1::text[]) ORDER BY make', [priority]);
+    const others = rows.map((r) => r.make);
+    if (others.length === 0) {
+      notes.push('no earlier sync has seen any make but the priority ones, so this run read all makes in one pass');
+      return [all];
+    }
+    const first = await survey({ makes: priority }, tuning);
+    const firstPass: Pass = { ...first, name: `priority makes (${priority.join(', ')})`, trackRemovals: true, revisits: false };
+    const rest = await survey({ makes: others }, tuning);
+    if (first.total + rest.total === everything.total) {
+      return [firstPass, { ...rest, name: 'other makes', trackRemovals: true, revisits: true }];
+    }
+    notes.push(
+      `${everything.total - first.total - rest.total} listed cars are of makes no earlier sync has seen: ` +
+        'after the priority makes, this run read the whole listing (priority cars twice)',
+    );
+    return [firstPass, { ...all, revisits: true }];
+  }
+}
+
+/** How many cars match a filter, and the lowest and highest of their ids. */
+async function surveyListing(api: CarsApi, acquire: () => Promise<void>, filter: ListingFilter): Promise<Omit<Pass, 'name' | 'trackRemovals' | 'revisits'>> {
+  const query = { perPage: 1, makes: filter.makes, updatedSince: filter.updatedSince };
+  await acquire();
+  const first = await api.fetchPage(query);
+  const total = first.meta.total;
+  let lastId: number | null = null;
+  if (total > 0) {
+    await acquire();
+    lastId = (await api.fetchPage({ ...query, page: total })).meta.next_after_id;
+    // Cars were delisted between the two requests; a retry sees a consistent total.
+    if (lastId === null) throw new UpstreamNetworkError(`the listing shrank below ${total} cars while planning the run`);
+  }
+  return { filter, total, firstId: first.meta.next_after_id, lastId };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { Car } from '../car';
 import { UpstreamNetworkError } from '../errors';
-import type { IdRange, PageResult, RunTuning } from '../sync-types';
+import type { IdRange, ListingFilter, PageResult, RunTuning } from '../sync-types';
 import { checkRecord } from './car-schema';
 import type { ActivityDeps } from './deps';
 import { writePage, type Reject } from './page-writer';
@@ -12,6 +12,9 @@ const HEARTBEAT_INTERVAL_MS = 2_000;
 
 export interface SyncPageInput {
   runId: string;
+  filter: ListingFilter;
+  /** Cars on this page may have been seen by an earlier pass of the run (see Pass.revisits). */
+  revisits: boolean;
   /** The cursor and the bound of this page's range: the page is `after_id=range.afterId&max_id=range.maxId`. */
   range: IdRange;
   tuning: RunTuning;
@@ -33,9 +36,9 @@ export function createSyncPage({ pool, api, limiter }: ActivityDeps) {
     }
   };
 
-  async function syncOnePage({ runId, range, tuning, trackRemovals }: SyncPageInput, attempt: number): Promise<PageResult> {
-    limiter.setRate(tuning.requestsPerSecond);
-    const page = await api.fetchPage({ perPage: tuning.pageSize, afterId: range.afterId, maxId: range.maxId });
+  async function syncOnePage({ runId, range, filter, tuning, trackRemovals, revisits }: SyncPageInput, attempt: number): Promise<PageResult> {
+    await limiter.acquire(tuning.requestsPerSecond);
+    const page = await api.fetchPage({ perPage: tuning.pageSize, afterId: range.afterId, maxId: range.maxId, ...filter });
 
     const nextAfterId = page.meta.next_after_id;
     if (nextAfterId !== null && nextAfterId <= range.afterId) {
@@ -65,7 +68,14 @@ export function createSyncPage({ pool, api, limiter }: ActivityDeps) {
       rejects,
       batchSize: tuning.batchSize,
       coverage: trackRemovals
-        ? { afterId: range.afterId, throughId: done ? range.maxId : nextAfterId, seenIds: [...seenIds], retried: attempt > 1 }
+        ? {
+            afterId: range.afterId,
+            throughId: done ? range.maxId : nextAfterId,
+            makes: filter.makes ?? null,
+            seenIds: [...seenIds],
+            // A retried page may follow an attempt that committed; a revisiting pass follows passes that did.
+            withdrawSeen: attempt > 1 || revisits,
+          }
         : undefined,
     });
     return {

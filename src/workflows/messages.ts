@@ -1,12 +1,16 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { PageCounts, Progress } from '../sync-types';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { PageCounts, Progress, RunTuning, TuningChange } from '../sync-types';
 
 /** Operator messages, shared by the workflows and `src/client.ts`. */
 export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
 export const progressQuery = defineQuery<Progress>('progress');
+/** Changes the request rate and concurrency of a running sync; answers with the tuning now in force. */
+export const setTuningUpdate = defineUpdate<RunTuning, [TuningChange]>('setTuning');
 
 /** Internal: a range child reports each written page to its parent, so progress is live. */
 export const pageSyncedSignal = defineSignal<[PageCounts & { range: number; finishedAtMs: number }]>('pageSynced');
 /** Internal: a range child reports that it is waiting out upstream trouble. */
 export const rangeBackingOffSignal = defineSignal<[{ range: number; reason: string; retries: number; waitSeconds: number }]>('rangeBackingOff');
+/** Internal: the parent passes a changed request rate on to its running ranges. */
+export const rangeTuningSignal = defineSignal<[{ requestsPerSecond: number }]>('rangeTuning');

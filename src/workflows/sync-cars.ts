@@ -11,60 +11,80 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { addCounts, ZERO_COUNTS, type IdRange, type PageCounts, type Progress, type RunPlan, type SyncInput, type SyncSummary } from '../sync-types';
-import { pageSyncedSignal, pauseSignal, progressQuery, rangeBackingOffSignal, resumeSignal } from './messages';
+import {
+  addCounts,
+  ZERO_COUNTS,
+  type PageCounts,
+  type Progress,
+  type RangeInput,
+  type RunPlan,
+  type SyncInput,
+  type SyncSummary,
+  type TuningChange,
+} from '../sync-types';
+import { pageSyncedSignal, pauseSignal, progressQuery, rangeBackingOffSignal, rangeTuningSignal, resumeSignal, setTuningUpdate } from './messages';
 import { partitionIds } from './partition';
 import { RUN_ACTIVITY } from './policies';
 import { SyncRangeWorkflow } from './sync-range';
 
 const { startRun, finishRun } = proxyActivities<Activities>(RUN_ACTIVITY);
 
+/** Bounds of the `setTuning` update, the same as the run input's. */
+const MAX_CONCURRENCY = 256;
+const MAX_REQUESTS_PER_SECOND = 10_000;
+
+type RangeJob = Omit<RangeInput, 'tuning' | 'paused'> & { passName: string };
+
 /**
- * A sync run: plans the id ranges, runs one child workflow per range with bounded concurrency, and
- * closes the run. Only a full run whose every range completed may mark cars removed.
+ * A sync run: plans its passes (priority makes first, then the rest), runs one child workflow per id
+ * range with bounded concurrency, and closes the run. Only a full run whose every range completed may
+ * mark cars removed.
  */
 export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSummary> {
   const info = workflowInfo();
   let state: Progress['state'] = 'starting';
   let paused = false;
   let plan: RunPlan | undefined;
-  let ranges: IdRange[] = [];
+  let jobs: RangeJob[] = [];
   let live: PageCounts = ZERO_COUNTS;
   let lastPageAtMs = 0;
   let rangesDone = 0;
+  let removed = 0;
   const backingOff = new Set<number>();
   let lastError: string | null = null;
   const running = new Set<ChildWorkflowHandle<typeof SyncRangeWorkflow>>();
 
   const progress = (): Progress => {
-    const pagesEstimate = plan ? Math.ceil(plan.total / plan.tuning.pageSize) + Math.max(0, ranges.length - 1) : 0;
+    const pagesEstimate = plan ? Math.ceil(plan.total / plan.tuning.pageSize) + Math.max(0, jobs.length - 1) : 0;
     const seconds = plan && lastPageAtMs > plan.startedAtMs ? (lastPageAtMs - plan.startedAtMs) / 1000 : 0;
     const rowsPerSecond = seconds > 0 ? Math.round(live.carsSeen / seconds) : 0;
     const remaining = plan ? Math.max(0, plan.total - live.carsSeen) : 0;
+    const allWaiting = backingOff.size > 0 && backingOff.size >= running.size;
     return {
       ...live,
-      state: state !== 'running' ? state : paused ? 'paused' : backingOff.size > 0 && backingOff.size >= running.size ? 'backing-off' : state,
+      state: state !== 'running' ? state : paused ? 'paused' : allWaiting ? 'backing-off' : state,
       mode: plan?.mode ?? null,
       pagesDone: live.pages,
       pagesTotal: Math.max(pagesEstimate, live.pages),
       carsTotal: plan?.total ?? 0,
       rangesDone,
-      rangesTotal: ranges.length,
-      removed: 0,
+      rangesTotal: jobs.length,
+      removed,
       backingOff: backingOff.size,
       lastError,
       rowsPerSecond,
       etaSeconds: state !== 'running' || rowsPerSecond === 0 ? null : Math.round(remaining / rowsPerSecond),
     };
   };
+  // The Web UI shows this as the run's current details, so the run tells its story without a query.
   const showDetails = () => {
     const p = progress();
     const eta = p.etaSeconds === null ? '' : `, ETA ${p.etaSeconds} s`;
     const trouble = p.backingOff > 0 && p.lastError ? `\n\nbacking off: ${p.backingOff} range(s); last: ${p.lastError}` : '';
     setCurrentDetails(
-      `**${p.state}**: ${p.pagesDone}/${p.pagesTotal} pages, ${p.carsSeen}/${p.carsTotal} cars, ` +
-        `${p.rowsPerSecond} cars/s${eta}; ranges ${p.rangesDone}/${p.rangesTotal}; ` +
-        `inserted ${p.inserted}, updated ${p.updated}, unchanged ${p.unchanged}, rejected ${p.rejected}, retries ${p.retries}${trouble}`,
+      `**${p.state}** (${p.mode ?? 'planning'}): ${p.pagesDone}/${p.pagesTotal} pages, ${p.carsSeen}/${p.carsTotal} cars, ` +
+        `${p.rowsPerSecond} cars/s${eta}; ranges ${p.rangesDone}/${p.rangesTotal}; inserted ${p.inserted}, ` +
+        `updated ${p.updated}, unchanged ${p.unchanged}, removed ${p.removed}, rejected ${p.rejected}, retries ${p.retries}${trouble}`,
     );
   };
 
@@ -81,31 +101,38 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
     lastError = `range ${range}: ${reason} (waiting ${waitSeconds} s)`;
     showDetails();
   });
-  const forward = async (signal: typeof pauseSignal | typeof resumeSignal) => {
-    // A child may finish while the signal is on its way; that child needs no pause any more.
-    await Promise.allSettled([...running].map((child) => child.signal(signal)));
+  // A child may finish while a signal is on its way to it; that child needs it no more.
+  const tellRunning = async (send: (child: ChildWorkflowHandle<typeof SyncRangeWorkflow>) => Promise<void>) => {
+    await Promise.allSettled([...running].map(send));
   };
   setHandler(pauseSignal, async () => {
     paused = true;
     showDetails();
-    await forward(pauseSignal);
+    await tellRunning((child) => child.signal(pauseSignal));
   });
   setHandler(resumeSignal, async () => {
     paused = false;
     showDetails();
-    await forward(resumeSignal);
+    await tellRunning((child) => child.signal(resumeSignal));
   });
+  setHandler(
+    setTuningUpdate,
+    async (change: TuningChange) => {
+      const tuning = plan!.tuning;
+      if (change.concurrency !== undefined) tuning.concurrency = change.concurrency;
+      if (change.requestsPerSecond !== undefined) {
+        tuning.requestsPerSecond = change.requestsPerSecond;
+        await tellRunning((child) => child.signal(rangeTuningSignal, { requestsPerSecond: tuning.requestsPerSecond }));
+      }
+      showDetails();
+      return tuning;
+    },
+    { validator: validateTuningChange(() => plan) },
+  );
 
   let totals = ZERO_COUNTS;
   const closeRun = async (status: SyncSummary['status']) => {
-    state = status === 'completed' ? 'finishing' : state;
-    const summary = {
-      ...totals,
-      runId: info.firstExecutionRunId,
-      mode: plan?.mode ?? input.mode ?? 'full',
-      status,
-      ranges: ranges.length,
-    };
+    const summary = { ...totals, runId: info.firstExecutionRunId, mode: plan?.mode ?? input.mode ?? 'full', status, ranges: jobs.length, notes: plan?.notes ?? [] };
     const outcome = await CancellationScope.nonCancellable(() =>
       finishRun({
         runId: info.firstExecutionRunId,
@@ -113,15 +140,21 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
         status,
         applyRemovals: status === 'completed' && plan?.mode === 'full',
         maxRemovalShare: plan?.tuning.maxRemovalShare ?? 0,
+        highWaterMark: status === 'completed' ? (plan?.highWaterMark ?? null) : null,
         summary,
       }),
     );
     const durationSeconds = plan ? Math.max(0, (outcome.finishedAtMs - plan.startedAtMs) / 1000) : 0;
+    removed = outcome.removed;
+    const brake = outcome.brakeTripped
+      ? [`removal brake: ${outcome.candidates} cars are no longer listed, more than the ${outcome.limit} allowed (maxRemovalShare); none were marked removed`]
+      : [];
     return {
       ...summary,
-      removed: outcome.removed,
+      removed,
       removalCandidates: outcome.candidates,
       removalBrakeTripped: outcome.brakeTripped,
+      notes: [...summary.notes, ...brake],
       durationSeconds,
       rowsPerSecond: durationSeconds > 0 ? Math.round(totals.carsSeen / durationSeconds) : 0,
     } satisfies SyncSummary;
@@ -132,35 +165,22 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
   try {
     plan = await startRun({ workflowId: info.workflowId, runId: info.firstExecutionRunId, input });
     const runPlan = plan;
-    ranges = partitionIds(plan.firstId, plan.lastId, plan.total, plan.tuning.pageSize * plan.tuning.pagesPerRange);
+    const carsPerRange = plan.tuning.pageSize * plan.tuning.pagesPerRange;
+    jobs = plan.passes.flatMap((pass) =>
+      partitionIds(pass.firstId, pass.lastId, pass.total, carsPerRange).map((range) => ({
+        runId: runPlan.runId,
+        range,
+        filter: pass.filter,
+        trackRemovals: pass.trackRemovals,
+        revisits: pass.revisits,
+        index: 0,
+        passName: pass.name,
+      })),
+    );
+    jobs.forEach((job, i) => (job.index = i + 1));
     state = 'running';
     showDetails();
-
-    let next = 0;
-    const lane = async () => {
-      while (next < ranges.length) {
-        const index = next++;
-        const range = ranges[index];
-        await condition(() => !paused);
-        const child = await startChild(SyncRangeWorkflow, {
-          workflowId: `${info.workflowId}/range-${index + 1}-of-${ranges.length}`,
-          staticSummary: `ids ${range.afterId + 1}..${range.maxId ?? 'end'} (range ${index + 1} of ${ranges.length})`,
-          args: [{ runId: runPlan.runId, index: index + 1, range, tuning: runPlan.tuning, trackRemovals: runPlan.mode === 'full', paused }],
-        });
-        running.add(child);
-        let counts: PageCounts;
-        try {
-          counts = await child.result();
-        } finally {
-          running.delete(child);
-        }
-        totals = addCounts(totals, counts);
-        backingOff.delete(index + 1);
-        rangesDone++;
-      }
-    };
-    const lanes = Math.min(plan.tuning.concurrency, ranges.length);
-    await rangesScope.run(() => Promise.all(Array.from({ length: lanes }, lane)));
+    await rangesScope.run(() => runRanges(runPlan, jobs));
   } catch (err) {
     rangesScope.cancel();
     const cancelled = isCancellation(err);
@@ -170,12 +190,61 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
     if (cancelled) throw err;
     throw explain(err);
   }
-
+  state = 'finishing';
+  showDetails();
   const summary = await closeRun('completed');
   state = 'completed';
   live = totals;
   showDetails();
   return summary;
+
+  /** Starts ranges in order while fewer than `concurrency` run and the run is not paused. */
+  async function runRanges(runPlan: RunPlan, all: RangeJob[]): Promise<void> {
+    let failure: unknown;
+    const results: Promise<void>[] = [];
+    for (const { passName, ...job } of all) {
+      await condition(() => failure !== undefined || (!paused && running.size < runPlan.tuning.concurrency));
+      if (failure !== undefined) break;
+      const { range } = job;
+      const child = await startChild(SyncRangeWorkflow, {
+        workflowId: `${info.workflowId}/range-${job.index}-of-${all.length}`,
+        staticSummary: `${passName}: ids ${range.afterId + 1}..${range.maxId ?? 'end'} (range ${job.index} of ${all.length})`,
+        args: [{ ...job, tuning: { ...runPlan.tuning }, paused }],
+      });
+      running.add(child);
+      const result = child.result().then(
+        (counts) => {
+          totals = addCounts(totals, counts);
+          rangesDone++;
+        },
+        (err: unknown) => {
+          failure ??= err;
+        },
+      );
+      results.push(result.finally(() => {
+        running.delete(child);
+        backingOff.delete(job.index);
+      }));
+    }
+    await Promise.all(results);
+    if (failure !== undefined) throw failure;
+  }
+}
+
+function validateTuningChange(currentPlan: () => RunPlan | undefined) {
+  return (change: TuningChange) => {
+    if (!currentPlan()) throw new Error('the run is still planning; try again in a moment');
+    if (typeof change !== 'object' || change === null) throw new Error('setTuning takes an object: {"requestsPerSecond"?: number, "concurrency"?: number}');
+    const unknown = Object.keys(change).filter((key) => key !== 'requestsPerSecond' && key !== 'concurrency');
+    if (unknown.length) throw new Error(`setTuning cannot change ${unknown.join(', ')}; only requestsPerSecond and concurrency`);
+    const { concurrency, requestsPerSecond } = change;
+    if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= MAX_CONCURRENCY)) {
+      throw new Error(`concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, not ${JSON.stringify(concurrency)}`);
+    }
+    if (requestsPerSecond !== undefined && !(typeof requestsPerSecond === 'number' && requestsPerSecond >= 0 && requestsPerSecond <= MAX_REQUESTS_PER_SECOND)) {
+      throw new Error(`requestsPerSecond must be a number from 0 (unlimited) to ${MAX_REQUESTS_PER_SECOND}, not ${JSON.stringify(requestsPerSecond)}`);
+    }
+  };
 }
 
 /** The run fails with the root cause's type and message up front, so the Web UI says what to fix. */

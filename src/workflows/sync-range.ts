@@ -14,7 +14,7 @@ import {
 import type { Activities } from '../activities';
 import { NON_RETRYABLE_ERROR_TYPES } from '../errors';
 import { addCounts, ZERO_COUNTS, type PageCounts, type RangeInput } from '../sync-types';
-import { pageSyncedSignal, pauseSignal, rangeBackingOffSignal, resumeSignal } from './messages';
+import { pageSyncedSignal, pauseSignal, rangeBackingOffSignal, rangeTuningSignal, resumeSignal } from './messages';
 import { PAGE_ACTIVITY, PAGE_ATTEMPTS, RANGE_BACKOFF } from './policies';
 
 const { syncPage } = proxyActivities<Activities>(PAGE_ACTIVITY);
@@ -27,8 +27,10 @@ const { syncPage } = proxyActivities<Activities>(PAGE_ACTIVITY);
  */
 export async function SyncRangeWorkflow(input: RangeInput, carried: PageCounts = ZERO_COUNTS): Promise<PageCounts> {
   let paused = input.paused;
+  const tuning = { ...input.tuning };
   setHandler(pauseSignal, () => void (paused = true));
   setHandler(resumeSignal, () => void (paused = false));
+  setHandler(rangeTuningSignal, ({ requestsPerSecond }) => void (tuning.requestsPerSecond = requestsPerSecond));
   const parentInfo = workflowInfo().parent;
   const parent = parentInfo && getExternalWorkflowHandle(parentInfo.workflowId, parentInfo.runId);
   const reports: Promise<void>[] = [];
@@ -46,13 +48,14 @@ export async function SyncRangeWorkflow(input: RangeInput, carried: PageCounts =
     await condition(() => !paused);
     let page;
     try {
-      page = await syncPage({ runId: input.runId, range: { afterId, maxId: input.range.maxId }, tuning: input.tuning, trackRemovals: input.trackRemovals });
+      const { runId, filter, trackRemovals, revisits } = input;
+      page = await syncPage({ runId, range: { afterId, maxId: input.range.maxId }, filter, tuning, trackRemovals, revisits });
     } catch (err) {
       if (!isTransient(err)) throw err;
       const waitMs = Math.round(Math.min(RANGE_BACKOFF.maximumMs, RANGE_BACKOFF.initialMs * RANGE_BACKOFF.coefficient ** waits) * (0.5 + jitter() / 2));
-      if (waitedMs + waitMs > input.tuning.giveUpAfterSeconds * 1000) {
+      if (waitedMs + waitMs > tuning.giveUpAfterSeconds * 1000) {
         throw ApplicationFailure.nonRetryable(
-          `upstream still failing after ${Math.round(waitedMs / 1000)} s of backing off (giveUpAfterSeconds=${input.tuning.giveUpAfterSeconds}): ${rootMessage(err)}`,
+          `upstream still failing after ${Math.round(waitedMs / 1000)} s of backing off (giveUpAfterSeconds=${tuning.giveUpAfterSeconds}): ${rootMessage(err)}`,
           'UpstreamUnavailableError',
         );
       }
@@ -72,7 +75,7 @@ export async function SyncRangeWorkflow(input: RangeInput, carried: PageCounts =
     afterId = nextAfterId;
     if (workflowInfo().continueAsNewSuggested) {
       await Promise.all(reports);
-      await continueAsNew<typeof SyncRangeWorkflow>({ ...input, paused, range: { afterId, maxId: input.range.maxId } }, totals);
+      await continueAsNew<typeof SyncRangeWorkflow>({ ...input, tuning, paused, range: { afterId, maxId: input.range.maxId } }, totals);
     }
   }
   await Promise.all(reports);
