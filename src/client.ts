@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
-import { Client, Connection, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { ConfigurationError, loadTemporalConfig, type TemporalConfig } from './config';
-import type { Progress, SyncInput, SyncSummary } from './sync-types';
-import { pauseSignal, progressQuery, resumeSignal } from './workflows/messages';
+import type { Duration } from '@temporalio/common';
+import { applySchedules, cronProblem, DEFAULT_CRON, deleteSchedules, describeSchedules, timezoneProblem, triggerSchedule, type ScheduleSettings } from './cli/schedule';
+import type { Progress, SyncInput, SyncMode, SyncSummary, TuningChange } from './sync-types';
+import { pauseSignal, progressQuery, resumeSignal, setTuningUpdate } from './workflows/messages';
 
 export const WORKFLOW_TYPE = 'SyncCarsWorkflow';
 /** Prefix of the ids `start` gives runs (`car-sync-<timestamp>`) unless `--id` is given. */
@@ -17,6 +19,9 @@ verbs:
   pause     stop new upstream requests of a running sync   [--id ID]
   resume    let a paused sync go on   [--id ID]
   cancel    cancel a running sync (removes nothing)        [--id ID]
+  tune      change a running sync's rate or concurrency    [--id ID] [--rps N] [--concurrency N]
+  schedule  the nightly schedule: create|update [--cron C] [--timezone TZ] [--catchup D]
+            [--incremental-cron C], show, delete, trigger [--mode full|incremental]
 
 flags:
   --id ID        workflow id; start defaults to ${DEFAULT_WORKFLOW_ID}-<timestamp>, the other verbs
@@ -24,16 +29,30 @@ flags:
   --mode MODE    full (default) or incremental
   --input JSON   the SyncCarsWorkflow input object, e.g. '{"concurrency":4}'
   --follow       after start, show live progress until the run ends, then its summary
+  --rps N        requests per second for tune (0: unlimited)
+  --concurrency N  page ranges in flight for tune
+  --cron C       nightly full sync cron, default "${DEFAULT_CRON}"
+  --timezone TZ  IANA time zone of the crons, default UTC
+  --catchup D    how late a missed scheduled run may still start, default 1h (e.g. 30m, 6h)
+  --incremental-cron C   also run an incremental sync on this cron, e.g. "0 * * * *"
   --help         this text
 
 environment: TEMPORAL_ADDRESS (localhost:7233), TEMPORAL_NAMESPACE (default), TEMPORAL_TASK_QUEUE (car-sync)`;
 
-class UsageError extends Error {
+/** Where the CLI writes: stdout, or a test's buffer. On a terminal, progress redraws one line. */
+export interface Output {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
+export class UsageError extends Error {
   readonly name = 'UsageError';
 }
 
-const verbs = ['start', 'status', 'pause', 'resume', 'cancel'] as const;
+const verbs = ['start', 'status', 'pause', 'resume', 'cancel', 'tune', 'schedule'] as const;
 type Verb = (typeof verbs)[number];
+const scheduleActions = ['create', 'update', 'show', 'delete', 'trigger'] as const;
+type ScheduleAction = (typeof scheduleActions)[number];
 
 const inputSchema = z
   .string()
@@ -52,6 +71,8 @@ export interface Command {
   id?: string;
   follow: boolean;
   input: SyncInput;
+  tuning?: TuningChange;
+  schedule?: { action: ScheduleAction; settings: Omit<ScheduleSettings, 'taskQueue'> };
 }
 
 export function parseCommand(argv: string[]): Command | 'help' {
@@ -65,6 +86,12 @@ export function parseCommand(argv: string[]): Command | 'help' {
         mode: { type: 'string' },
         input: { type: 'string' },
         follow: { type: 'boolean', default: false },
+        rps: { type: 'string' },
+        concurrency: { type: 'string' },
+        cron: { type: 'string' },
+        timezone: { type: 'string' },
+        catchup: { type: 'string' },
+        'incremental-cron': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -76,8 +103,40 @@ export function parseCommand(argv: string[]): Command | 'help' {
   const [verb, ...extra] = positionals;
   if (!verb) throw new UsageError('missing verb');
   if (!(verbs as readonly string[]).includes(verb)) throw new UsageError(`unknown verb "${verb}" (expected one of ${verbs.join(', ')})`);
+  const action = verb === 'schedule' ? extra.shift() : undefined;
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
-  if (verb !== 'start' && (values.mode || values.input || values.follow)) throw new UsageError(`--mode, --input and --follow apply to start only`);
+  const allowed: Record<Verb, string[]> = {
+    start: ['id', 'mode', 'input', 'follow'],
+    status: ['id'],
+    pause: ['id'],
+    resume: ['id'],
+    cancel: ['id'],
+    tune: ['id', 'rps', 'concurrency'],
+    schedule: action === 'trigger' ? ['mode'] : ['cron', 'timezone', 'catchup', 'incremental-cron'],
+  };
+  const given = Object.entries(values).filter(([name, value]) => name !== 'help' && value !== undefined && value !== false);
+  const misplaced = given.find(([name]) => !allowed[verb as Verb].includes(name));
+  if (misplaced) throw new UsageError(`--${misplaced[0]} does not apply to ${verb}${action ? ` ${action}` : ''}`);
+  if (verb === 'tune') return { verb, id: values.id, follow: false, input: {}, tuning: parseTuning(values.rps, values.concurrency) };
+  if (verb === 'schedule') {
+    if (!action || !(scheduleActions as readonly string[]).includes(action)) {
+      throw new UsageError(`schedule needs one of ${scheduleActions.join(', ')}${action ? `, not "${action}"` : ''}`);
+    }
+    const settings = {
+      cron: values.cron ?? DEFAULT_CRON,
+      incrementalCron: values['incremental-cron'] ?? null,
+      timezone: values.timezone ?? 'UTC',
+      catchupWindow: (values.catchup ?? '1h') as Duration,
+    };
+    const problem =
+      cronProblem(settings.cron) ?? (settings.incrementalCron && cronProblem(settings.incrementalCron)) ?? timezoneProblem(settings.timezone);
+    if (problem) throw new UsageError(problem);
+    if (!/^\d+(s|m|h|d)$/.test(settings.catchupWindow as string)) throw new UsageError(`--catchup must look like 30m, 6h or 1d, not "${values.catchup}"`);
+    if (action === 'trigger' && values.mode && values.mode !== 'full' && values.mode !== 'incremental') {
+      throw new UsageError(`--mode must be full or incremental, not "${values.mode}"`);
+    }
+    return { verb, follow: false, input: values.mode ? { mode: values.mode as SyncMode } : {}, schedule: { action: action as ScheduleAction, settings } };
+  }
   let input: SyncInput = {};
   if (values.input !== undefined) {
     const result = inputSchema.safeParse(values.input);
@@ -89,6 +148,20 @@ export function parseCommand(argv: string[]): Command | 'help' {
     input = { ...input, mode: values.mode };
   }
   return { verb: verb as Verb, id: values.id, follow: values.follow ?? false, input };
+}
+
+function parseTuning(rps: string | undefined, concurrency: string | undefined): TuningChange {
+  if (rps === undefined && concurrency === undefined) throw new UsageError('tune needs --rps and/or --concurrency');
+  const change: TuningChange = {};
+  if (rps !== undefined) {
+    if (!/^\d+(\.\d+)?$/.test(rps)) throw new UsageError(`--rps must be a number >= 0, not "${rps}"`);
+    change.requestsPerSecond = Number(rps);
+  }
+  if (concurrency !== undefined) {
+    if (!/^\d+$/.test(concurrency) || Number(concurrency) < 1) throw new UsageError(`--concurrency must be a whole number >= 1, not "${concurrency}"`);
+    change.concurrency = Number(concurrency);
+  }
+  return change;
 }
 
 async function connect(config: TemporalConfig): Promise<Client> {
@@ -128,7 +201,7 @@ async function latestRunId(client: Client, runningOnly: boolean): Promise<string
   throw new UsageError(runningOnly ? 'no sync is running; give --id to address a specific run' : 'no sync run found');
 }
 
-async function follow(handle: WorkflowHandle, out: NodeJS.WriteStream): Promise<SyncSummary> {
+async function follow(handle: WorkflowHandle, out: Output): Promise<SyncSummary> {
   const result = handle.result() as Promise<SyncSummary>;
   let finished = false;
   void result.finally(() => (finished = true)).catch(() => undefined);
@@ -145,9 +218,22 @@ async function follow(handle: WorkflowHandle, out: NodeJS.WriteStream): Promise<
   return result;
 }
 
-export async function run(command: Command, config: TemporalConfig, out: NodeJS.WriteStream = process.stdout): Promise<void> {
+export async function run(command: Command, config: TemporalConfig, out: Output = process.stdout): Promise<void> {
   const client = await connect(config);
   try {
+    if (command.schedule) {
+      const { action, settings } = command.schedule;
+      const lines =
+        action === 'show'
+          ? [await describeSchedules(client)]
+          : action === 'delete'
+            ? await deleteSchedules(client)
+            : action === 'trigger'
+              ? [await triggerSchedule(client, command.input.mode ?? 'full')]
+              : await applySchedules(client, { ...settings, taskQueue: config.taskQueue }, action);
+      out.write(`${lines.join('\n')}\n`);
+      return;
+    }
     if (command.verb === 'start') {
       const workflowId = command.id ?? `${DEFAULT_WORKFLOW_ID}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       const handle = await client.workflow.start(WORKFLOW_TYPE, { workflowId, taskQueue: config.taskQueue, args: [command.input] });
@@ -164,12 +250,18 @@ export async function run(command: Command, config: TemporalConfig, out: NodeJS.
       else if (description.status.name === 'COMPLETED') out.write(`summary:\n${formatSummary((await handle.result()) as SyncSummary)}\n`);
       return;
     }
+    if (command.verb === 'tune') {
+      const tuning = await handle.executeUpdate(setTuningUpdate, { args: [command.tuning!] });
+      out.write(`${id}: requestsPerSecond ${tuning.requestsPerSecond || 'unlimited'}, concurrency ${tuning.concurrency}\n`);
+      return;
+    }
     if (command.verb === 'pause') await handle.signal(pauseSignal);
     if (command.verb === 'resume') await handle.signal(resumeSignal);
     if (command.verb === 'cancel') await handle.cancel();
     out.write(`${command.verb} sent to ${id}\n`);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new UsageError(`no sync run with workflow id "${command.id}"`);
+    if (err instanceof WorkflowUpdateFailedError) throw new UsageError(`the run refused the change: ${err.cause?.message ?? err.message}`);
     throw err;
   } finally {
     await client.connection.close();

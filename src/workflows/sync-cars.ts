@@ -202,7 +202,11 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
   async function runRanges(runPlan: RunPlan, all: RangeJob[]): Promise<void> {
     let failure: unknown;
     const results: Promise<void>[] = [];
+    let previousPass: string | undefined;
     for (const { passName, ...job } of all) {
+      // Passes run one after the other: the priority makes are all written before any other make.
+      if (previousPass !== undefined && passName !== previousPass) await condition(() => failure !== undefined || running.size === 0);
+      previousPass = passName;
       await condition(() => failure !== undefined || (!paused && running.size < runPlan.tuning.concurrency));
       if (failure !== undefined) break;
       const { range } = job;

@@ -1,0 +1,138 @@
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
+import type { SyncMode } from '../sync-types';
+
+/** Nightly at 02:00 in the schedule's time zone. */
+export const DEFAULT_CRON = '0 2 * * *';
+
+/** The schedules carsync manages, one per mode. */
+export const SCHEDULE_IDS: Record<SyncMode, string> = { full: 'carsync-nightly-full', incremental: 'carsync-hourly-incremental' };
+
+export interface ScheduleSettings {
+  /** Cron for the nightly full sync, e.g. `0 2 * * *`. */
+  cron: string;
+  /** Cron for the optional incremental sync, e.g. `0 * * * *`; null for none. */
+  incrementalCron: string | null;
+  timezone: string;
+  /** How late a missed run (server down at the time) may still start. */
+  catchupWindow: Duration;
+  taskQueue: string;
+}
+
+const CRON_FIELD = /^[\d*/,-]+$|^[A-Za-z]{3}$/;
+
+/** Checks a 5-field cron expression well enough to give a clear error before the server sees it. */
+export function cronProblem(cron: string): string | null {
+  const fields = cron.trim().split(/\s+/);
+  if (fields.length !== 5) return `"${cron}" must have 5 fields (minute hour day-of-month month day-of-week), not ${fields.length}`;
+  const bad = fields.find((f) => !CRON_FIELD.test(f));
+  return bad ? `"${cron}" has an invalid field "${bad}"` : null;
+}
+
+export function timezoneProblem(timezone: string): string | null {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: timezone });
+    return null;
+  } catch {
+    return `"${timezone}" is not an IANA time zone (e.g. UTC, Asia/Seoul, Europe/Berlin)`;
+  }
+}
+
+function options(mode: SyncMode, cron: string, s: ScheduleSettings): ScheduleOptions {
+  return {
+    scheduleId: SCHEDULE_IDS[mode],
+    spec: { cronExpressions: [cron], timezone: s.timezone },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'SyncCarsWorkflow',
+      taskQueue: s.taskQueue,
+      workflowId: `car-sync-${mode}-scheduled`,
+      args: [{ mode }],
+    },
+    // A sync still running when the next is due keeps going; the next one is skipped, not queued.
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: s.catchupWindow },
+    memo: { cron, timezone: s.timezone },
+    state: { note: `carsync ${mode} sync, ${cron} (${s.timezone})` },
+  };
+}
+
+async function exists(client: Client, id: string): Promise<boolean> {
+  try {
+    await client.schedule.getHandle(id).describe();
+    return true;
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return false;
+    throw err;
+  }
+}
+
+/** Creates or updates the nightly full schedule and, when asked, the incremental one; deletes an incremental one no longer asked for. */
+export async function applySchedules(client: Client, s: ScheduleSettings, how: 'create' | 'update'): Promise<string[]> {
+  const wanted: [SyncMode, string | null][] = [
+    ['full', s.cron],
+    ['incremental', s.incrementalCron],
+  ];
+  const done: string[] = [];
+  for (const [mode, cron] of wanted) {
+    const id = SCHEDULE_IDS[mode];
+    const present = await exists(client, id);
+    if (cron === null) {
+      if (present && how === 'update') {
+        await client.schedule.getHandle(id).delete();
+        done.push(`deleted ${id}`);
+      }
+      continue;
+    }
+    if (how === 'create' && present) throw new Error(`schedule ${id} already exists; use "schedule update" to change it`);
+    if (how === 'update' && !present && mode === 'full') throw new Error(`schedule ${id} does not exist; use "schedule create"`);
+    const desired = options(mode, cron, s);
+    if (present) {
+      await client.schedule.getHandle(id).update((previous) => ({ ...previous, spec: desired.spec, action: desired.action, policies: desired.policies, state: previous.state }));
+      done.push(`updated ${id}: ${cron} (${s.timezone})`);
+    } else {
+      await client.schedule.create(desired);
+      done.push(`created ${id}: ${cron} (${s.timezone})`);
+    }
+  }
+  return done;
+}
+
+export async function describeSchedules(client: Client): Promise<string> {
+  const lines: string[] = [];
+  for (const id of Object.values(SCHEDULE_IDS)) {
+    try {
+      const d = await client.schedule.getHandle(id).describe();
+      const memo = (d.memo ?? {}) as { cron?: string; timezone?: string };
+      const next = d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()).join(', ');
+      const recent = d.info.recentActions.at(-1);
+      lines.push(
+        `${id}: ${memo.cron ?? '?'} (${memo.timezone ?? d.spec.timezone ?? 'UTC'}), overlap ${d.policies.overlap}, ` +
+          `catch-up ${Math.round(d.policies.catchupWindow / 1000)} s, ${d.state.paused ? 'paused' : 'active'}`,
+        `  next: ${next || 'none'}`,
+        `  last: ${recent ? `${recent.takenAt.toISOString()} ${recent.action.workflow.workflowId}` : 'never'}`,
+      );
+    } catch (err) {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+      lines.push(`${id}: not scheduled`);
+    }
+  }
+  return lines.join('\n');
+}
+
+export async function deleteSchedules(client: Client): Promise<string[]> {
+  const done: string[] = [];
+  for (const id of Object.values(SCHEDULE_IDS)) {
+    if (await exists(client, id)) {
+      await client.schedule.getHandle(id).delete();
+      done.push(`deleted ${id}`);
+    }
+  }
+  return done.length ? done : ['no carsync schedule to delete'];
+}
+
+export async function triggerSchedule(client: Client, mode: SyncMode): Promise<string> {
+  const id = SCHEDULE_IDS[mode];
+  if (!(await exists(client, id))) throw new Error(`schedule ${id} does not exist; use "schedule create"`);
+  await client.schedule.getHandle(id).trigger(ScheduleOverlapPolicy.SKIP);
+  return `triggered ${id}`;
+}
