@@ -21,7 +21,8 @@ verbs:
   cancel    cancel a running sync (removes nothing)        [--id ID]
   tune      change a running sync's rate or concurrency    [--id ID] [--rps N] [--concurrency N]
   schedule  the nightly schedule: create|update [--cron C] [--timezone TZ] [--catchup D]
-            [--incremental-cron C], show, delete, trigger [--mode full|incremental]
+            [--incremental-cron C] (update sets every setting, defaults for those not given),
+            show, delete, trigger [--mode full|incremental]
 
 flags:
   --id ID        workflow id; start defaults to ${DEFAULT_WORKFLOW_ID}-<timestamp>, the other verbs

@@ -51,8 +51,8 @@ function options(mode: SyncMode, cron: string, s: ScheduleSettings): ScheduleOpt
     },
     // A sync still running when the next is due keeps going; the next one is skipped, not queued.
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: s.catchupWindow },
-    memo: { cron, timezone: s.timezone },
-    state: { note: `carsync ${mode} sync, ${cron} (${s.timezone})` },
+    // The server keeps the cron only as calendars; the note keeps the operator's own words for `show`.
+    state: { note: `${cron} (${s.timezone})` },
   };
 }
 
@@ -87,7 +87,13 @@ export async function applySchedules(client: Client, s: ScheduleSettings, how: '
     if (how === 'update' && !present && mode === 'full') throw new Error(`schedule ${id} does not exist; use "schedule create"`);
     const desired = options(mode, cron, s);
     if (present) {
-      await client.schedule.getHandle(id).update((previous) => ({ ...previous, spec: desired.spec, action: desired.action, policies: desired.policies, state: previous.state }));
+      await client.schedule.getHandle(id).update((previous) => ({
+        ...previous,
+        spec: desired.spec,
+        action: desired.action,
+        policies: desired.policies,
+        state: { ...previous.state, note: desired.state?.note },
+      }));
       done.push(`updated ${id}: ${cron} (${s.timezone})`);
     } else {
       await client.schedule.create(desired);
@@ -102,11 +108,10 @@ export async function describeSchedules(client: Client): Promise<string> {
   for (const id of Object.values(SCHEDULE_IDS)) {
     try {
       const d = await client.schedule.getHandle(id).describe();
-      const memo = (d.memo ?? {}) as { cron?: string; timezone?: string };
       const next = d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()).join(', ');
       const recent = d.info.recentActions.at(-1);
       lines.push(
-        `${id}: ${memo.cron ?? '?'} (${memo.timezone ?? d.spec.timezone ?? 'UTC'}), overlap ${d.policies.overlap}, ` +
+        `${id}: ${d.state.note ?? `(${d.spec.timezone ?? 'UTC'})`}, overlap ${d.policies.overlap}, ` +
           `catch-up ${Math.round(d.policies.catchupWindow / 1000)} s, ${d.state.paused ? 'paused' : 'active'}`,
         `  next: ${next || 'none'}`,
         `  last: ${recent ? `${recent.takenAt.toISOString()} ${recent.action.workflow.workflowId}` : 'never'}`,
