@@ -50,6 +50,7 @@ const envSchema = z.object({
   DATABASE_URL: url('DATABASE_URL', ['postgres:', 'postgresql:']),
   CARS_API_URL: url('CARS_API_URL', ['http:', 'https:']),
   CARS_API_KEY: z.string({ error: 'CARS_API_KEY is required' }).min(1, 'CARS_API_KEY is required'),
+  CARSYNC_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   CARSYNC_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   CARSYNC_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   CARSYNC_PAGE_SIZE: tuningSchema.shape.pageSize,
@@ -75,6 +76,8 @@ export interface WorkerConfig {
   api: { url: string; key: string; timeoutMs: number };
   tuning: Tuning;
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Port of the Prometheus endpoint (`/metrics`); 0 for none. */
+  metricsPort: number;
 }
 
 export class ConfigurationError extends Error {
@@ -115,6 +118,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
       incrementalOverlapSeconds: e.CARSYNC_INCREMENTAL_OVERLAP_SECONDS,
     },
     logLevel: e.CARSYNC_LOG_LEVEL,
+    metricsPort: e.CARSYNC_METRICS_PORT,
   };
 }
 

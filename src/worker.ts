@@ -2,6 +2,7 @@ import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporal
 import { Pool } from 'pg';
 import { createActivities } from './activities';
 import { createCarsApi } from './activities/cars-api';
+import { API_LATENCY_BUCKETS_MS, createMetrics } from './activities/metrics';
 import { createRateLimiter } from './activities/rate-limiter';
 import { ConfigurationError, loadWorkerConfig, type WorkerConfig } from './config';
 import { jsonLogger } from './logging';
@@ -27,7 +28,8 @@ export async function buildWorker(
   // An idle connection dropped by a database restart must not crash the worker; the next query reconnects.
   pool.on('error', (err) => Runtime.instance().logger.warn('idle database connection lost', { error: err.message }));
   const limiter = createRateLimiter(pool);
-  const api = createCarsApi(config.api);
+  const metrics = createMetrics(Runtime.instance().metricMeter);
+  const api = createCarsApi({ ...config.api, observe: metrics.request });
   const connection = options.connection ?? (await NativeConnection.connect({ address: config.temporal.address }));
   const release = async () => {
     await Promise.allSettled([pool.end(), api.close(), options.connection ? undefined : connection.close()]);
@@ -38,7 +40,7 @@ export async function buildWorker(
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
-      activities: createActivities({ pool, api, limiter, defaults: config.tuning }),
+      activities: createActivities({ pool, api, limiter, metrics, defaults: config.tuning }),
       maxConcurrentActivityTaskExecutions: MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTaskExecutions: MAX_CONCURRENT_WORKFLOW_TASKS,
     });
@@ -60,7 +62,20 @@ export async function buildWorker(
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
-  Runtime.install({ logger: jsonLogger(config.logLevel) });
+  Runtime.install({
+    logger: jsonLogger(config.logLevel),
+    telemetryOptions: config.metricsPort
+      ? {
+          metrics: {
+            prometheus: {
+              bindAddress: `0.0.0.0:${config.metricsPort}`,
+              countersTotalSuffix: true,
+              histogramBucketOverrides: { carsync_api_request_duration: API_LATENCY_BUCKETS_MS },
+            },
+          },
+        }
+      : undefined,
+  });
   const { run } = await buildWorker(config);
   await run();
 }

@@ -26,6 +26,8 @@ export interface CarsApiOptions {
   timeoutMs: number;
   /** Keep-alive connections to the upstream. */
   connections?: number;
+  /** Told of every request's outcome and duration, for metrics. */
+  observe?: (status: number | 'network', ms: number) => void;
 }
 
 /** An HTTP client of the car listings API: keep-alive, gzip, timeouts, and one error class per failure. */
@@ -56,13 +58,16 @@ export function createCarsApi(options: CarsApiOptions): CarsApi {
     let status: number;
     let responseHeaders: Record<string, string | string[] | undefined>;
     let body: Buffer;
+    const started = performance.now();
     try {
       const response = await request(url, { dispatcher, headers, signal: AbortSignal.timeout(options.timeoutMs) });
       status = response.statusCode;
       responseHeaders = response.headers;
       body = Buffer.from(await response.body.arrayBuffer());
+      options.observe?.(status, performance.now() - started);
       if (responseHeaders['content-encoding'] === 'gzip') body = await gunzipAsync(body);
     } catch (err) {
+      options.observe?.('network', performance.now() - started);
       throw new UpstreamNetworkError(`${where} failed: ${describeNetworkError(err)}`);
     }
 

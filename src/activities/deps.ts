@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import type { Tuning } from '../config';
 import type { CarsApi } from './cars-api';
+import type { Metrics } from './metrics';
 import type { RateLimiter } from './rate-limiter';
 
 /** What every activity needs from the outside world, built once by the worker (or a test). */
@@ -8,6 +9,7 @@ export interface ActivityDeps {
   pool: Pool;
   api: CarsApi;
   limiter: RateLimiter;
+  metrics: Metrics;
   /** The worker's tuning defaults; a run's input may override each. */
   defaults: Tuning;
 }

@@ -22,7 +22,7 @@ export interface SyncPageInput {
 }
 
 /** Fetches one page, validates each record, and writes the page. Car data never leaves this activity. */
-export function createSyncPage({ pool, api, limiter }: ActivityDeps) {
+export function createSyncPage({ pool, api, limiter, metrics }: ActivityDeps) {
   return async function syncPage(input: SyncPageInput): Promise<PageResult> {
     const context = Context.current();
     // Heartbeats let the server notice a killed worker within the heartbeat timeout, not the page's timeout.
@@ -78,6 +78,11 @@ export function createSyncPage({ pool, api, limiter }: ActivityDeps) {
           }
         : undefined,
     });
+    metrics.pageSynced();
+    metrics.carsSynced('inserted', written.inserted);
+    metrics.carsSynced('updated', written.updated);
+    metrics.carsSynced('unchanged', written.unchanged);
+    metrics.carsSynced('rejected', written.rejected);
     return {
       pages: 1,
       carsSeen: page.data.length,
