@@ -76,7 +76,9 @@ async function main(): Promise<void> {
         }
       : undefined,
   });
-  const { run } = await buildWorker(config);
+  // The Docker image ships a prebuilt bundle (src/dev/bundle-workflows.ts); elsewhere, bundle at start-up.
+  const bundlePath = process.env.CARSYNC_WORKFLOW_BUNDLE;
+  const { run } = await buildWorker(config, bundlePath ? { workflowBundle: { codePath: bundlePath } } : {});
   await run();
 }
 

@@ -37,6 +37,12 @@ export interface PageWriteResult {
   newRejects: number;
 }
 
+// Ids and hashes only: most pages of a re-sync are unchanged, and this answers them without shipping the cars.
+const CHANGED_IDS_SQL = `
+SELECT i.id FROM unnest($1::bigint[], $2::text[]) AS i(id, data_hash)
+LEFT JOIN cars c ON c.id = i.id
+WHERE c.id IS NULL OR c.data_hash <> i.data_hash OR c.removed_at IS NOT NULL`;
+
 // Only new, changed or returning cars reach the INSERT: unchanged rows are neither written nor locked.
 const UPSERT_SQL = `
 WITH input AS (
@@ -80,11 +86,15 @@ export async function writePage(pool: Pool, page: PageWrite): Promise<PageWriteR
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
+    const rows = page.cars.map((car) => ({ ...car, data_hash: carHash(car) }));
+    const changedIds = rows.length
+      ? new Set((await client.query<{ id: number | string }>(CHANGED_IDS_SQL, [rows.map((r) => r.id), rows.map((r) => r.data_hash)])).rows.map((r) => Number(r.id)))
+      : new Set<number>();
+    const changed = rows.filter((row) => changedIds.has(row.id));
     let inserted = 0;
     let updated = 0;
-    for (let start = 0; start < page.cars.length; start += page.batchSize) {
-      const batch = page.cars.slice(start, start + page.batchSize);
-      const counts = await upsertCars(client, batch);
+    for (let start = 0; start < changed.length; start += page.batchSize) {
+      const counts = await upsertRows(client, changed.slice(start, start + page.batchSize));
       inserted += counts.inserted;
       updated += counts.updated;
     }
@@ -121,8 +131,7 @@ export async function writePage(pool: Pool, page: PageWrite): Promise<PageWriteR
   }
 }
 
-async function upsertCars(client: PoolClient, cars: Car[]): Promise<{ inserted: number; updated: number }> {
-  const rows = cars.map((car) => ({ ...car, data_hash: carHash(car) }));
+async function upsertRows(client: PoolClient, rows: (Car & { data_hash: string })[]): Promise<{ inserted: number; updated: number }> {
   const result = await client.query<{ inserted: boolean }>(UPSERT_SQL, [JSON.stringify(rows)]);
   let inserted = 0;
   for (const row of result.rows) if (row.inserted) inserted++;

@@ -57,6 +57,12 @@ const settingsSchema = z
   .partial()
   .strict();
 
+/** Bulk drift for benchmarks and demos: change a share of the listing, delist some, list new ones. */
+const mutateSchema = z
+  .object({ changeShare: rate, delist: z.number().int().nonnegative(), list: z.number().int().nonnegative() })
+  .partial()
+  .strict();
+
 const ID_PATH = /^\/_admin\/cars\/([^/]+)$/;
 
 function badRequest(res: ServerResponse, message: string): void {
@@ -154,6 +160,14 @@ export async function handleAdmin(
       const body = await parseBody(req, res, carPatchSchema);
       if (body === undefined) return;
       return sendJson(res, 201, sim.dataset.list(body));
+    }
+    case 'POST /_admin/mutate': {
+      const body = await parseBody(req, res, mutateSchema);
+      if (body === undefined) return;
+      const changed = body.changeShare ? sim.dataset.changeRandom(body.changeShare).length : 0;
+      const delisted = body.delist ? sim.dataset.delistRandom(body.delist).length : 0;
+      for (let i = 0; i < (body.list ?? 0); i++) sim.dataset.list();
+      return sendJson(res, 200, { changed, delisted, listed: body.list ?? 0 });
     }
     case 'GET /_admin/cars/:id': {
       const car = sim.dataset.get(id);

@@ -1,5 +1,5 @@
 import { USAGE, parseSimulatorArgs } from './cli';
-import { createSimulator } from './server';
+import { createSimulator, DEFAULT_API_KEY } from './server';
 
 /** Exit status for bad flags or environment, as command-line tools conventionally use. */
 const EXIT_USAGE = 2;
@@ -29,7 +29,8 @@ async function main(): Promise<void> {
   });
   process.stdout.write(
     `car listings simulator on ${sim.url}/v1/cars (${sim.dataset.size} cars, seed ${config.seed}); ` +
-      `send "Authorization: Bearer ${config.apiKey}"; control API at ${sim.url}/_admin\n`,
+      // Only the well-known default key is printed: a real one may be shared with carsync.
+      `send "Authorization: Bearer ${config.apiKey === DEFAULT_API_KEY ? config.apiKey : '<SIM_API_KEY>'}"; control API at ${sim.url}/_admin\n`,
   );
   const stop = (): void => {
     sim.close().then(

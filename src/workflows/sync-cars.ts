@@ -165,9 +165,11 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
   try {
     plan = await startRun({ workflowId: info.workflowId, runId: info.firstExecutionRunId, input });
     const runPlan = plan;
-    const carsPerRange = plan.tuning.pageSize * plan.tuning.pagesPerRange;
+    const { pageSize, pagesPerRange, concurrency } = plan.tuning;
+    // Passes run one after another, so each is cut into at least `concurrency` ranges to keep every lane busy.
+    const carsPerRange = (total: number) => Math.min(pageSize * pagesPerRange, Math.max(pageSize, Math.ceil(total / concurrency)));
     jobs = plan.passes.flatMap((pass) =>
-      partitionIds(pass.firstId, pass.lastId, pass.total, carsPerRange).map((range) => ({
+      partitionIds(pass.firstId, pass.lastId, pass.total, carsPerRange(pass.total)).map((range) => ({
         runId: runPlan.runId,
         range,
         filter: pass.filter,

@@ -1,0 +1,328 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { Pool } from 'pg';
+import { z } from 'zod';
+import { migrate } from '../src/db/migrate';
+import { freePort, startPostgres } from '../src/dev/postgres';
+import { startTemporalDevServer } from '../src/dev/temporal';
+import type { SyncInput, SyncSummary } from '../src/sync-types';
+import { naiveSync } from './naive';
+
+const ROOT = join(__dirname, '..');
+const SCENARIOS = ['cold', 'unchanged', 'changed', 'ratelimited', 'naive', 'scale'] as const;
+const USAGE = `usage: npm run bench [-- --cars N --latency-ms MS --rate-limit RPS --naive-cars N --scenarios a,b --json FILE]
+
+Brings up PostgreSQL, the Temporal dev server, the simulator and a worker (each its own process),
+runs the scenarios one after the other in one run, and prints one table.
+scenarios: ${SCENARIOS.join(', ')} (default: all but scale; scale adds a cold sync of 5x the cars)`;
+
+const argsSchema = z.object({
+  cars: z.coerce.number().int().min(1000).default(200_000),
+  latencyMs: z.coerce.number().min(0).default(20),
+  rateLimit: z.coerce.number().int().min(1).default(20),
+  naiveCars: z.coerce.number().int().min(100).default(20_000),
+  scenarios: z
+    .string()
+    .default(SCENARIOS.filter((s) => s !== 'scale').join(','))
+    .transform((text) => text.split(',').map((s) => s.trim()))
+    .pipe(z.array(z.enum(SCENARIOS))),
+  json: z.string().optional(),
+});
+
+interface Row {
+  scenario: string;
+  wallSeconds: number;
+  cars: number;
+  pages: number;
+  apiP50: number | null;
+  apiP95: number | null;
+  rateLimited: number;
+  requests: number;
+  rowsWritten: number;
+  peakRssMb: number | null;
+  activities: number | null;
+  children: number | null;
+  note?: string;
+}
+
+function spawnTs(script: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stderr?.on('data', (d) => process.stderr.write(`[${script}] ${d}`));
+  return child;
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what} did not come up within ${timeoutMs / 1000} s`);
+}
+
+/** Quantiles of the latency histogram's increase between two scrapes (upper bucket bounds, in ms). */
+function latencyQuantiles(before: string, after: string, qs: number[]): (number | null)[] {
+  const buckets = (text: string) => {
+    const counts = new Map<number, number>();
+    for (const m of text.matchAll(/^carsync_api_request_duration_bucket\{status="200",le="([^"]+)"\} (\d+)/gm)) {
+      counts.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]));
+    }
+    return counts;
+  };
+  const b = buckets(before);
+  const a = [...buckets(after)].map(([le, n]) => [le, n - (b.get(le) ?? 0)] as const).sort((x, y) => x[0] - y[0]);
+  const total = a.at(-1)?.[1] ?? 0;
+  return qs.map((q) => (total === 0 ? null : (a.find(([, n]) => n >= q * total)?.[0] ?? null)));
+}
+
+function percentile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      cars: { type: 'string' },
+      'latency-ms': { type: 'string' },
+      'rate-limit': { type: 'string' },
+      'naive-cars': { type: 'string' },
+      scenarios: { type: 'string' },
+      json: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) return void console.log(USAGE);
+  const parsed = argsSchema.safeParse({
+    cars: values.cars,
+    latencyMs: values['latency-ms'],
+    rateLimit: values['rate-limit'],
+    naiveCars: values['naive-cars'],
+    scenarios: values.scenarios,
+    json: values.json,
+  });
+  if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `--${String(i.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`).join('; '));
+  const opts = parsed.data;
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const cleanup = async () => {
+    for (const stop of cleanups.splice(0).reverse()) await stop().catch(() => undefined);
+  };
+  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+
+  try {
+    console.error(`bench: ${opts.cars} cars, ${opts.latencyMs} ms API latency, scenarios ${opts.scenarios.join(', ')}`);
+    const postgres = await startPostgres({ persistent: false });
+    cleanups.push(() => postgres.stop());
+    const pool = new Pool({ connectionString: postgres.url, max: 4 });
+    cleanups.push(() => pool.end());
+    await migrate(pool);
+    const temporal = await startTemporalDevServer({ headless: true });
+    cleanups.push(() => temporal.stop());
+    const connection = await Connection.connect({ address: temporal.address });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection });
+
+    let simPort = await freePort();
+    let sim: ChildProcess;
+    const startSimulator = async (cars: number) => {
+      simPort = await freePort();
+      sim = spawnTs('src/simulator/main.ts', ['--port', String(simPort), '--size', String(cars), '--latency-ms', String(opts.latencyMs)], process.env);
+      const current = sim;
+      cleanups.push(async () => current.kill('SIGTERM'));
+      await waitFor('the simulator', async () => (await fetch(`http://127.0.0.1:${simPort}/_admin/stats`)).ok);
+    };
+    const simUrl = () => `http://127.0.0.1:${simPort}`;
+    const admin = async (path: string, body?: unknown) => {
+      const res = await fetch(`${simUrl()}/_admin/${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return res.json() as Promise<Record<string, unknown>>;
+    };
+
+    const metricsPort = await freePort();
+    let worker: ChildProcess;
+    const startWorker = async () => {
+      const taskQueue = 'car-sync-bench';
+      worker = spawnTs('src/worker.ts', [], {
+        ...process.env,
+        TEMPORAL_ADDRESS: temporal.address,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        DATABASE_URL: postgres.url,
+        CARS_API_URL: simUrl(),
+        CARS_API_KEY: 'sim-key',
+        CARSYNC_METRICS_PORT: String(metricsPort),
+        CARSYNC_LOG_LEVEL: 'WARN',
+      });
+      const current = worker;
+      cleanups.push(async () => {
+        current.kill('SIGTERM');
+        await new Promise((r) => current.once('exit', r));
+      });
+      await waitFor('the worker', async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).ok, 120_000);
+      return taskQueue;
+    };
+    const stopWorker = async () => {
+      worker.kill('SIGTERM');
+      await new Promise((r) => worker.once('exit', r));
+    };
+    const scrape = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    // VmHWM is the peak resident set; writing 5 to clear_refs resets it, so each scenario has its own peak.
+    const resetPeak = () => writeFileSync(`/proc/${worker.pid}/clear_refs`, '5');
+    const peakRssMb = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${worker.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+
+    await startSimulator(opts.cars);
+    let taskQueue = await startWorker();
+    const rows: Row[] = [];
+    let n = 0;
+    const sync = async (scenario: string, input: SyncInput = {}, during?: (finished: Promise<unknown>) => Promise<void>): Promise<{ row: Row; summary: SyncSummary }> => {
+      const stats0 = await admin('stats');
+      const metrics0 = await scrape();
+      resetPeak();
+      const began = performance.now();
+      const handle = await client.workflow.start('SyncCarsWorkflow', { taskQueue, workflowId: `bench-${Date.now()}-${n++}`, args: [input] });
+      const result = handle.result() as Promise<SyncSummary>;
+      const [summary] = await Promise.all([result, during?.(result)]);
+      const wallSeconds = (performance.now() - began) / 1000;
+      const stats1 = await admin('stats');
+      const [p50, p95] = latencyQuantiles(metrics0, await scrape(), [0.5, 0.95]);
+      const status = (s: Record<string, unknown>, code: number) => Number((s.byStatus as Record<string, number>)[code] ?? 0);
+      const row: Row = {
+        scenario,
+        wallSeconds,
+        cars: summary.carsSeen,
+        pages: summary.pages,
+        apiP50: p50,
+        apiP95: p95,
+        rateLimited: status(stats1, 429) - status(stats0, 429),
+        requests: Number(stats1.requests) - Number(stats0.requests),
+        rowsWritten: summary.inserted + summary.updated + summary.removed,
+        peakRssMb: peakRssMb(),
+        activities: summary.pages + summary.retries + 2,
+        children: summary.ranges,
+      };
+      rows.push(row);
+      console.error(`  ${scenario}: ${wallSeconds.toFixed(1)} s, ${Math.round(row.cars / wallSeconds)} cars/s`);
+      return { row, summary };
+    };
+    const truncate = () => pool.query('TRUNCATE cars, car_rejects, sync_runs, sync_removal_candidates');
+
+    const want = (s: (typeof SCENARIOS)[number]) => opts.scenarios.includes(s);
+    let reads: { query: string; idle: number[]; busy: number[] }[] = [];
+    if (want('cold')) {
+      await truncate();
+      await sync('cold full sync');
+    }
+    if (want('unchanged')) await sync('re-sync, nothing changed');
+    if (want('changed')) {
+      const ids = (await pool.query<{ id: string }>('SELECT id FROM cars ORDER BY random() LIMIT 1000')).rows.map((r) => r.id);
+      const makes = (await pool.query<{ make: string; model: string }>('SELECT DISTINCT make, model FROM cars LIMIT 200')).rows;
+      const queries = [
+        { query: 'point lookup by id', run: (i: number) => pool.query('SELECT * FROM cars WHERE id = $1', [ids[i % ids.length]]) },
+        {
+          query: 'filtered listing (make, model, by price, 20)',
+          run: (i: number) => {
+            const m = makes[i % makes.length];
+            return pool.query('SELECT id, make, model, year, price FROM cars WHERE make = $1 AND model = $2 AND removed_at IS NULL ORDER BY price LIMIT 20', [m.make, m.model]);
+          },
+        },
+      ];
+      const sample = async (stop: () => boolean) => {
+        const out = queries.map(() => [] as number[]);
+        for (let i = 0; !stop(); i++) {
+          for (const [k, q] of queries.entries()) {
+            const t = performance.now();
+            await q.run(i);
+            out[k].push(performance.now() - t);
+          }
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        return out.map((xs) => xs.sort((a, b) => a - b));
+      };
+      const idleUntil = Date.now() + 5_000;
+      const idle = await sample(() => Date.now() > idleUntil);
+      await admin('mutate', { changeShare: 0.02 });
+      let busy: number[][] = [];
+      await sync('re-sync after 2% changed', {}, async (finished) => {
+        let done = false;
+        void finished.finally(() => (done = true)).catch(() => undefined);
+        busy = await sample(() => done);
+      });
+      reads = queries.map((q, k) => ({ query: q.query, idle: idle[k], busy: busy[k] }));
+    }
+    if (want('ratelimited')) {
+      await admin('faults', { rateLimit: opts.rateLimit });
+      await admin('mutate', { changeShare: 0.02 });
+      const { row } = await sync(`rate-limited (${opts.rateLimit} req/s)`, { requestsPerSecond: opts.rateLimit * 0.98 });
+      const used = row.requests / row.wallSeconds / opts.rateLimit;
+      row.note = `${(used * 100).toFixed(1)}% of the allowed rate used, ${((row.rateLimited / row.requests) * 100).toFixed(2)}% answered 429`;
+      await admin('faults', { rateLimit: null });
+    }
+    if (want('naive')) {
+      const began = performance.now();
+      const { cars, pages } = await naiveSync(pool, simUrl(), 'sim-key', opts.naiveCars);
+      const wallSeconds = (performance.now() - began) / 1000;
+      rows.push({ scenario: `naive baseline (${cars} cars)`, wallSeconds, cars, pages, apiP50: null, apiP95: null, rateLimited: 0, requests: pages, rowsWritten: cars, peakRssMb: null, activities: null, children: null });
+      console.error(`  naive: ${wallSeconds.toFixed(1)} s, ${Math.round(cars / wallSeconds)} cars/s`);
+    }
+    if (want('scale')) {
+      await stopWorker();
+      sim!.kill('SIGTERM');
+      await startSimulator(opts.cars * 5);
+      taskQueue = await startWorker();
+      await truncate();
+      await sync(`cold full sync, ${opts.cars * 5} cars`);
+    }
+
+    printReport(opts, rows, reads);
+    if (opts.json) writeFileSync(opts.json, JSON.stringify({ options: opts, rows, reads: reads.map((r) => ({ query: r.query, idle: stats(r.idle), busy: stats(r.busy) })) }, null, 2));
+  } finally {
+    await cleanup();
+  }
+}
+
+function stats(xs: number[]) {
+  return { n: xs.length, p50: percentile(xs, 0.5), p99: percentile(xs, 0.99) };
+}
+
+function printReport(opts: z.infer<typeof argsSchema>, rows: Row[], reads: { query: string; idle: number[]; busy: number[] }[]): void {
+  const fmt = (x: number | null, digits = 0) => (x === null || Number.isNaN(x) ? '-' : x.toFixed(digits));
+  const header = ['scenario', 'wall s', 'cars/s', 'pages/s', 'API p50/p95 ms', '429s', 'rows written', 'worker peak RSS MB', 'activities', 'child workflows'];
+  const lines = rows.map((r) => [
+    r.scenario,
+    fmt(r.wallSeconds, 1),
+    fmt(r.cars / r.wallSeconds),
+    fmt(r.pages / r.wallSeconds, 1),
+    r.apiP50 === null ? '-' : `≤${r.apiP50} / ≤${r.apiP95}`,
+    String(r.rateLimited),
+    String(r.rowsWritten),
+    fmt(r.peakRssMb),
+    r.activities === null ? '-' : String(r.activities),
+    r.children === null ? '-' : String(r.children),
+  ]);
+  console.log(`\ncarsync bench: ${opts.cars} cars, simulator latency ${opts.latencyMs} ms, ${new Date().toISOString()}\n`);
+  console.log(`| ${header.join(' | ')} |`);
+  console.log(`|${header.map(() => '---').join('|')}|`);
+  for (const line of lines) console.log(`| ${line.join(' | ')} |`);
+  for (const r of rows.filter((x) => x.note)) console.log(`\n${r.scenario}: ${r.note}`);
+  const cold = rows.find((r) => r.scenario === 'cold full sync');
+  const naive = rows.find((r) => r.scenario.startsWith('naive'));
+  if (cold && naive) console.log(`\ncold full sync vs naive baseline: ${(cold.cars / cold.wallSeconds / (naive.cars / naive.wallSeconds)).toFixed(1)}x the cars/s`);
+  const big = rows.find((r) => r.scenario.startsWith('cold full sync, '));
+  if (cold && big) {
+    console.log(`${big.scenario} vs ${opts.cars}: wall time ${(big.wallSeconds / cold.wallSeconds).toFixed(2)}x, worker peak RSS ${((big.peakRssMb ?? NaN) / (cold.peakRssMb ?? NaN)).toFixed(2)}x`);
+  }
+  if (reads.length) {
+    console.log(`\n| user-facing read (during the 2% re-sync) | idle p50 / p99 ms | during sync p50 / p99 ms | p99 ratio |`);
+    console.log('|---|---|---|---|');
+    for (const r of reads) {
+      const i = stats(r.idle);
+      const b = stats(r.busy);
+      console.log(`| ${r.query} | ${i.p50.toFixed(2)} / ${i.p99.toFixed(2)} | ${b.p50.toFixed(2)} / ${b.p99.toFixed(2)} | ${(b.p99 / i.p99).toFixed(2)}x |`);
+    }
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(`bench: ${err.message}`);
+  process.exit(1);
+});
