@@ -64,6 +64,8 @@ async function main(): Promise<void> {
   const config = loadWorkerConfig();
   Runtime.install({
     logger: jsonLogger(config.logLevel),
+    // Our own handlers below: the SDK's stop listening after the first signal, and a second one would kill the process.
+    shutdownSignals: [],
     telemetryOptions: config.metricsPort
       ? {
           metrics: {
@@ -78,7 +80,13 @@ async function main(): Promise<void> {
   });
   // The Docker image ships a prebuilt bundle (src/dev/bundle-workflows.ts); elsewhere, bundle at start-up.
   const bundlePath = process.env.CARSYNC_WORKFLOW_BUNDLE;
-  const { run } = await buildWorker(config, bundlePath ? { workflowBundle: { codePath: bundlePath } } : {});
+  const { worker, run } = await buildWorker(config, bundlePath ? { workflowBundle: { codePath: bundlePath } } : {});
+  // SIGINT/SIGTERM: stop polling, let in-flight tasks finish (or hand them back), then exit 0. Repeats are ignored.
+  const stop = () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   await run();
 }
 

@@ -1,4 +1,5 @@
 import type { RemovalOutcome, SyncSummary } from '../sync-types';
+import { inTransaction } from '../db/transaction';
 import type { ActivityDeps } from './deps';
 
 export interface FinishRunInput {
@@ -20,9 +21,7 @@ export interface FinishRunResult extends RemovalOutcome {
 /** Applies a complete full run's removals (behind the safety brake) and closes the run in the ledger. */
 export function createFinishRun({ pool }: ActivityDeps) {
   return async function finishRun({ runId, workflowId, status, applyRemovals, maxRemovalShare, highWaterMark, summary }: FinishRunInput): Promise<FinishRunResult> {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(pool, async (client) => {
       let outcome: RemovalOutcome = { removed: 0, candidates: 0, brakeTripped: false, limit: 0 };
       if (applyRemovals) {
         const { rows } = await client.query<{ candidates: string; listed: string }>(
@@ -54,13 +53,7 @@ export function createFinishRun({ pool }: ActivityDeps) {
            high_water_mark = EXCLUDED.high_water_mark, summary = EXCLUDED.summary`,
         [runId, workflowId, summary.mode, status, highWaterMark, JSON.stringify({ ...summary, ...outcome })],
       );
-      await client.query('COMMIT');
       return { ...outcome, finishedAtMs: Date.now() };
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   };
 }

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Car } from '../car';
+import { inTransaction } from '../db/transaction';
 import { carHash, payloadHash } from './car-hash';
 
 export interface Reject {
@@ -83,10 +84,8 @@ ON CONFLICT DO NOTHING`;
 
 /** Writes one fetched page in one transaction. Idempotent: every write is keyed on the upstream id or payload. */
 export async function writePage(pool: Pool, page: PageWrite): Promise<PageWriteResult> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const rows = page.cars.map((car) => ({ ...car, data_hash: carHash(car) }));
+  const rows = page.cars.map((car) => ({ ...car, data_hash: carHash(car) }));
+  return inTransaction(pool, async (client) => {
     const changedIds = rows.length
       ? new Set((await client.query<{ id: number | string }>(CHANGED_IDS_SQL, [rows.map((r) => r.id), rows.map((r) => r.data_hash)])).rows.map((r) => Number(r.id)))
       : new Set<number>();
@@ -100,13 +99,8 @@ export async function writePage(pool: Pool, page: PageWrite): Promise<PageWriteR
     }
     let newRejects = 0;
     if (page.rejects.length > 0) {
-      const rows = page.rejects.map((r) => ({
-        car_id: r.carId,
-        payload: r.payload,
-        reasons: r.reasons,
-        payload_hash: payloadHash(r.payload),
-      }));
-      newRejects = (await client.query(REJECTS_SQL, [JSON.stringify(rows), page.runId])).rowCount ?? 0;
+      const rejects = page.rejects.map((r) => ({ car_id: r.carId, payload: r.payload, reasons: r.reasons, payload_hash: payloadHash(r.payload) }));
+      newRejects = (await client.query(REJECTS_SQL, [JSON.stringify(rejects), page.runId])).rowCount ?? 0;
     }
     if (page.coverage) {
       const { afterId, throughId, makes, seenIds } = page.coverage;
@@ -115,20 +109,8 @@ export async function writePage(pool: Pool, page: PageWrite): Promise<PageWriteR
         await client.query('DELETE FROM sync_removal_candidates WHERE run_id = $1 AND car_id = ANY($2::bigint[])', [page.runId, seenIds]);
       }
     }
-    await client.query('COMMIT');
-    return {
-      inserted,
-      updated,
-      unchanged: page.cars.length - inserted - updated,
-      rejected: page.rejects.length,
-      newRejects,
-    };
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+    return { inserted, updated, unchanged: page.cars.length - inserted - updated, rejected: page.rejects.length, newRejects };
+  });
 }
 
 async function upsertRows(client: PoolClient, rows: (Car & { data_hash: string })[]): Promise<{ inserted: number; updated: number }> {

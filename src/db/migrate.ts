@@ -8,6 +8,10 @@ export const MIGRATIONS_DIR = join(__dirname, '..', '..', 'db');
 export async function migrate(pool: Pool, dir: string = MIGRATIONS_DIR): Promise<string[]> {
   const files = (await readdir(dir)).filter((f) => /^\d+_.*\.sql$/.test(f)).sort();
   const client = await pool.connect();
+  // A dropped connection must fail the migration, not crash the process (see db/transaction.ts).
+  let lost: Error | undefined;
+  const onError = (err: Error) => void (lost = err);
+  client.on('error', onError);
   const applied: string[] = [];
   try {
     // Two migrators at once (say, the demo and a worker's compose job) must not both apply a file.
@@ -32,7 +36,8 @@ export async function migrate(pool: Pool, dir: string = MIGRATIONS_DIR): Promise
     }
   } finally {
     await client.query('SELECT pg_advisory_unlock(4242001)').catch(() => undefined);
-    client.release();
+    client.off('error', onError);
+    client.release(lost);
   }
   return applied;
 }

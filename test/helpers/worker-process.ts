@@ -1,0 +1,102 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+
+const REPO_ROOT = resolve(__dirname, '..', '..');
+const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+
+/** `npm run worker` as a real process: the same entry point, configured only by its environment. */
+export interface WorkerProcess {
+  pid: number;
+  /** Everything the worker wrote to stdout and stderr so far. */
+  output(): string;
+  /** Resolves when the whole process group is gone. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGKILL to the process group (tsx and the node it runs): a crash, no cleanup of any kind. */
+  kill(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+// A failed or timed-out test must not leave workers polling the shared Temporal server.
+process.on('exit', () => {
+  for (const child of running) signalGroup(child, 'SIGKILL');
+});
+
+/** Variables the worker reads: a test's worker gets those the test gives it, never the shell's. */
+const WORKER_CONFIG = /^(TEMPORAL_|CARSYNC_|CARS_API_|DATABASE_URL$)/;
+
+/** Starts `tsx src/worker.ts` in its own process group, configured by `env`. */
+export function spawnWorker(env: Record<string, string>): WorkerProcess {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !WORKER_CONFIG.test(name)));
+  const child = spawn(TSX, ['src/worker.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...inherited, ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.once('error', (err) => void (output += `could not start ${TSX} src/worker.ts: ${err.message}\n`));
+  if (child.pid === undefined) throw new Error(`could not start ${TSX} src/worker.ts`);
+  running.add(child);
+  const collect = (chunk: Buffer): void => {
+    output += chunk.toString('utf8');
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = once(child, 'exit').then(([code, signal]) => {
+    running.delete(child);
+    // tsx runs the worker in a node child of its own; the group is gone only when that one is too.
+    signalGroup(child, 'SIGKILL');
+    return { code: code as number | null, signal: signal as NodeJS.Signals | null };
+  });
+  return {
+    pid: child.pid,
+    output: () => output,
+    exited,
+    kill: async () => {
+      signalGroup(child, 'SIGKILL');
+      await exited;
+    },
+  };
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
+/**
+ * The workflow bundle for in-process workers, from the same per-run file as the harness's, so a run
+ * bundles the workflow code once whichever test file asks first.
+ */
+export async function testWorkflowBundle(): Promise<{ code: string }> {
+  const file = join(tmpdir(), `carsync-test-bundle-${process.env.CARSYNC_TEST_RUN_ID ?? process.ppid}.js`);
+  if (existsSync(file)) return { code: readFileSync(file, 'utf8') };
+  const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quiet });
+  // Written aside and renamed: a test file in another jest worker must never read half a bundle.
+  const partial = `${file}.${process.pid}.partial`;
+  writeFileSync(partial, code);
+  renameSync(partial, file);
+  return { code };
+}
+
+/** A port that was free a moment ago, for a server that must come back on the same one. */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
