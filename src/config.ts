@@ -8,7 +8,7 @@ export const tuningSchema = z.object({
   /** Records per upstream request; the API allows 1..1000 and larger pages mean fewer round trips. */
   pageSize: z.coerce.number().int().min(1).max(1000).default(1000),
   /** Page-range child workflows in flight at once. */
-  concurrency: z.coerce.number().int().min(1).max(256).default(8),
+  concurrency: z.coerce.number().int().min(1).max(256).default(16),
   /** Upstream requests per second for this worker; 0 means unlimited. */
   requestsPerSecond: z.coerce.number().min(0).max(10_000).default(0),
   /** Rows per INSERT statement. */
