@@ -7,6 +7,8 @@ module.exports = {
   // Transpile only: `npm test` type-checks with tsc before jest runs.
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true } }] },
   testTimeout: 120_000,
+  // The Temporal SDK's native runtime can keep the process alive after the last test has finished.
+  forceExit: true,
   // One Temporal dev server and one PostgreSQL for the whole run; see test/helpers/servers.ts.
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
