@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { Pool } from 'pg';
 import { z } from 'zod';
 import { migrate } from '../src/db/migrate';
-import { freePort, startPostgres } from '../src/dev/postgres';
+import { startPostgres } from '../src/dev/postgres';
+import { freePort } from '../src/dev/processes';
 import { startTemporalDevServer } from '../src/dev/temporal';
 import type { SyncInput, SyncSummary } from '../src/sync-types';
 import { naiveSync } from './naive';
@@ -45,7 +46,34 @@ interface Row {
   peakRssMb: number | null;
   activities: number | null;
   children: number | null;
+  /** CPU seconds each process spent on the scenario: where the time goes. */
+  cpu: Record<string, number> | null;
   note?: string;
+}
+
+const TICKS_PER_SECOND = 100;
+
+/** utime + stime of a process and, for PostgreSQL, of every backend its postmaster forked. */
+function cpuTicks(pid: number, withChildren = false): number {
+  const ticks = (p: number) => {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
+      return Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return 0;
+    }
+  };
+  let total = ticks(pid);
+  if (withChildren) {
+    for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+      try {
+        if (readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1] === String(pid)) total += ticks(Number(entry));
+      } catch {
+        // The process ended while we looked.
+      }
+    }
+  }
+  return total;
 }
 
 function spawnTs(script: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
@@ -172,17 +200,26 @@ async function main(): Promise<void> {
 
     await startSimulator(opts.cars);
     let taskQueue = await startWorker();
+    const postmaster = Number(readFileSync(join(postgres.dataDir!, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const cpuNow = (): Record<string, number> => ({
+      worker: cpuTicks(worker.pid!),
+      temporal: cpuTicks(temporal.process.pid!, true),
+      postgres: cpuTicks(postmaster, true),
+      simulator: cpuTicks(sim.pid!),
+    });
     const rows: Row[] = [];
     let n = 0;
     const sync = async (scenario: string, input: SyncInput = {}, during?: (finished: Promise<unknown>) => Promise<void>): Promise<{ row: Row; summary: SyncSummary }> => {
       const stats0 = await admin('stats');
       const metrics0 = await scrape();
       resetPeak();
+      const cpu0 = cpuNow();
       const began = performance.now();
       const handle = await client.workflow.start('SyncCarsWorkflow', { taskQueue, workflowId: `bench-${Date.now()}-${n++}`, args: [input] });
       const result = handle.result() as Promise<SyncSummary>;
       const [summary] = await Promise.all([result, during?.(result)]);
       const wallSeconds = (performance.now() - began) / 1000;
+      const cpu1 = cpuNow();
       const stats1 = await admin('stats');
       const [p50, p95] = latencyQuantiles(metrics0, await scrape(), [0.5, 0.95]);
       const status = (s: Record<string, unknown>, code: number) => Number((s.byStatus as Record<string, number>)[code] ?? 0);
@@ -199,6 +236,7 @@ async function main(): Promise<void> {
         peakRssMb: peakRssMb(),
         activities: summary.pages + summary.retries + 2,
         children: summary.ranges,
+        cpu: Object.fromEntries(Object.keys(cpu1).map((k) => [k, (cpu1[k] - cpu0[k]) / TICKS_PER_SECOND])),
       };
       rows.push(row);
       console.error(`  ${scenario}: ${wallSeconds.toFixed(1)} s, ${Math.round(row.cars / wallSeconds)} cars/s`);
@@ -261,7 +299,7 @@ async function main(): Promise<void> {
       const began = performance.now();
       const { cars, pages } = await naiveSync(pool, simUrl(), 'sim-key', opts.naiveCars);
       const wallSeconds = (performance.now() - began) / 1000;
-      rows.push({ scenario: `naive baseline (${cars} cars)`, wallSeconds, cars, pages, apiP50: null, apiP95: null, rateLimited: 0, requests: pages, rowsWritten: cars, peakRssMb: null, activities: null, children: null });
+      rows.push({ scenario: `naive baseline (${cars} cars)`, wallSeconds, cars, pages, apiP50: null, apiP95: null, rateLimited: 0, requests: pages, rowsWritten: cars, peakRssMb: null, activities: null, children: null, cpu: null });
       console.error(`  naive: ${wallSeconds.toFixed(1)} s, ${Math.round(cars / wallSeconds)} cars/s`);
     }
     if (want('scale')) {
@@ -286,7 +324,7 @@ function stats(xs: number[]) {
 
 function printReport(opts: z.infer<typeof argsSchema>, rows: Row[], reads: { query: string; idle: number[]; busy: number[] }[]): void {
   const fmt = (x: number | null, digits = 0) => (x === null || Number.isNaN(x) ? '-' : x.toFixed(digits));
-  const header = ['scenario', 'wall s', 'cars/s', 'pages/s', 'API p50/p95 ms', '429s', 'rows written', 'worker peak RSS MB', 'activities', 'child workflows'];
+  const header = ['scenario', 'wall s', 'cars/s', 'pages/s', 'API p50/p95 ms', '429s', 'rows written', 'worker peak RSS MB', 'activities', 'child workflows', 'CPU s worker/temporal/postgres/simulator'];
   const lines = rows.map((r) => [
     r.scenario,
     fmt(r.wallSeconds, 1),
@@ -298,6 +336,7 @@ function printReport(opts: z.infer<typeof argsSchema>, rows: Row[], reads: { que
     fmt(r.peakRssMb),
     r.activities === null ? '-' : String(r.activities),
     r.children === null ? '-' : String(r.children),
+    r.cpu ? Object.values(r.cpu).map((x) => x.toFixed(1)).join(' / ') : '-',
   ]);
   console.log(`\ncarsync bench: ${opts.cars} cars, simulator latency ${opts.latencyMs} ms, ${new Date().toISOString()}\n`);
   console.log(`| ${header.join(' | ')} |`);

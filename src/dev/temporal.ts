@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { canConnect, errorMessage, freePort, sleep, tail, watchExit, type ExitWatch } from './processes';
 
 /** The CLI release the project is tested against; the go build and the pip wheel are both pinned to it. */
 export const TEMPORAL_CLI_VERSION = '1.5.1';
@@ -247,28 +247,6 @@ async function waitUntilReady(port: number, namespace: string, exit: ExitWatch, 
   );
 }
 
-interface ExitWatch {
-  promise: Promise<void>;
-  done(): boolean;
-  reason(): string;
-}
-
-/** Settles on 'exit', or on 'error' when the process could not even be spawned. */
-function watchExit(child: ChildProcess): ExitWatch {
-  let reason: string | undefined;
-  const promise = new Promise<void>((resolve) => {
-    child.once('exit', (code, sig) => {
-      reason ??= `exit ${code ?? sig}`;
-      resolve();
-    });
-    child.once('error', (err) => {
-      reason ??= err.message;
-      resolve();
-    });
-  });
-  return { promise, done: () => reason !== undefined, reason: () => reason ?? 'running' };
-}
-
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return;
   try {
@@ -276,30 +254,6 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   } catch {
     // ESRCH: the group is already gone.
   }
-}
-
-function canConnect(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-/** A port that was free a moment ago; the OS picks it, so parallel callers rarely collide. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
@@ -343,18 +297,3 @@ function isExecutableFile(file: string): boolean {
   }
 }
 
-function tail(file: string, lines = 30): string {
-  try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no output)';
-  }
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
