@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
@@ -28,7 +28,9 @@ async function workflowBundle(): Promise<{ code: string }> {
   const file = join(tmpdir(), `carsync-test-bundle-${process.env.CARSYNC_TEST_RUN_ID ?? process.ppid}.js`);
   if (existsSync(file)) return { code: readFileSync(file, 'utf8') };
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger });
-  writeFileSync(file, code);
+  // Written aside and renamed, so no test file ever reads half a bundle.
+  writeFileSync(`${file}.${process.pid}.tmp`, code);
+  renameSync(`${file}.${process.pid}.tmp`, file);
   return { code };
 }
 

@@ -15,6 +15,7 @@ import { buildWorker, type RunningWorker } from '../../src/worker';
 import { freshDatabase, testTemporalAddress } from '../helpers/servers';
 import { normalized, selectCars } from '../helpers/sync-harness';
 import { freePort, spawnWorker, testWorkflowBundle, type WorkerProcess } from '../helpers/worker-process';
+import { containsText } from '../helpers/history';
 
 /** Small pages over 20,000 cars answered in 30 ms each: a run of a couple hundred pages that lasts seconds. */
 const CARS = 20_000;
@@ -84,14 +85,6 @@ async function expectExactMirror(pool: Pool, sim: Simulator): Promise<void> {
   expect((await selectCars(pool, 'WHERE removed_at IS NULL')).map(normalized)).toEqual(sim.dataset.validCars().map(normalized));
   const { rows } = await pool.query('SELECT count(*)::int AS n FROM car_rejects');
   expect(rows[0].n).toBe(sim.dataset.invalidRecords().length);
-}
-
-/** True when `text` occurs in any string or byte array (payload data is bytes) anywhere in `value`. */
-function containsText(value: unknown, text: string): boolean {
-  if (typeof value === 'string') return value.includes(text);
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).includes(text);
-  if (value && typeof value === 'object') return Object.values(value).some((v) => containsText(v, text));
-  return false;
 }
 
 /** Resolves as soon as another client of the pool's database is inside a statement or transaction. */
