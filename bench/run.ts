@@ -82,6 +82,14 @@ function spawnTs(script: string, args: string[], env: NodeJS.ProcessEnv): ChildP
   return child;
 }
 
+/** SIGTERM, then the exit; at once for a process that has already exited. */
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
@@ -158,7 +166,7 @@ async function main(): Promise<void> {
       simPort = await freePort();
       sim = spawnTs('src/simulator/main.ts', ['--port', String(simPort), '--size', String(cars), '--latency-ms', String(opts.latencyMs)], process.env);
       const current = sim;
-      cleanups.push(async () => current.kill('SIGTERM'));
+      cleanups.push(() => stopProcess(current));
       await waitFor('the simulator', async () => (await fetch(`http://127.0.0.1:${simPort}/_admin/stats`)).ok);
     };
     const simUrl = () => `http://127.0.0.1:${simPort}`;
@@ -182,17 +190,11 @@ async function main(): Promise<void> {
         CARSYNC_LOG_LEVEL: 'WARN',
       });
       const current = worker;
-      cleanups.push(async () => {
-        current.kill('SIGTERM');
-        await new Promise((r) => current.once('exit', r));
-      });
+      cleanups.push(() => stopProcess(current));
       await waitFor('the worker', async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).ok, 120_000);
       return taskQueue;
     };
-    const stopWorker = async () => {
-      worker.kill('SIGTERM');
-      await new Promise((r) => worker.once('exit', r));
-    };
+    const stopWorker = () => stopProcess(worker);
     const scrape = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     // VmHWM is the peak resident set; writing 5 to clear_refs resets it, so each scenario has its own peak.
     const resetPeak = () => writeFileSync(`/proc/${worker.pid}/clear_refs`, '5');
@@ -304,7 +306,7 @@ async function main(): Promise<void> {
     }
     if (want('scale')) {
       await stopWorker();
-      sim!.kill('SIGTERM');
+      await stopProcess(sim!);
       await startSimulator(opts.cars * 5);
       taskQueue = await startWorker();
       await truncate();
