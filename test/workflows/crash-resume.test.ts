@@ -16,6 +16,7 @@ import { freshDatabase, testTemporalAddress } from '../helpers/servers';
 import { normalized, selectCars } from '../helpers/sync-harness';
 import { freePort, spawnWorker, testWorkflowBundle, type WorkerProcess } from '../helpers/worker-process';
 import { containsText } from '../helpers/history';
+import { cleanupAfterEach } from '../helpers/cleanup';
 
 /** Small pages over 20,000 cars answered in 30 ms each: a run of a couple hundred pages that lasts seconds. */
 const CARS = 20_000;
@@ -26,14 +27,8 @@ const CONCURRENCY = 8;
 /** Distinctive, so that finding it anywhere it must not be is unambiguous. */
 const API_KEY = 'sim-key-SECRET-4242';
 
-const cleanups: (() => Promise<unknown>)[] = [];
 /** Undone in reverse order after the test, whether it passed or not. */
-const defer = (undo: () => Promise<unknown>): void => void cleanups.push(undo);
-afterEach(async () => {
-  for (let undo = cleanups.pop(); undo; undo = cleanups.pop()) {
-    await undo().catch((err: unknown) => console.error('cleanup failed:', err));
-  }
-});
+const defer = cleanupAfterEach();
 
 /** Counts listing requests and how often each page (one `after_id`/`max_id` pair) was fetched. */
 function trackRequests(sim: Simulator) {

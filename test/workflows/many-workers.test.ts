@@ -9,6 +9,7 @@ import { metricValue, scrapeMetric, scrapeMetrics } from '../helpers/metrics';
 import { freshDatabase, testTemporalAddress } from '../helpers/servers';
 import { normalized, selectCars } from '../helpers/sync-harness';
 import { freePort, spawnWorker, type WorkerProcess } from '../helpers/worker-process';
+import { cleanupAfterEach } from '../helpers/cleanup';
 
 /** 300 pages of 100 at 19 requests per second: a run of about 16 s of requests, cut by one kill. */
 const CARS = 30_000;
@@ -24,14 +25,8 @@ const KILL_AT = 60;
 const API_KEY = 'sim-key-many-workers';
 const PAGES_METRIC = 'carsync_pages_total';
 
-const cleanups: (() => Promise<unknown>)[] = [];
 /** Undone in reverse order after the test, whether it passed or not. */
-const defer = (undo: () => Promise<unknown>): void => void cleanups.push(undo);
-afterEach(async () => {
-  for (let undo = cleanups.pop(); undo; undo = cleanups.pop()) {
-    await undo().catch((err: unknown) => console.error('cleanup failed:', err));
-  }
-});
+const defer = cleanupAfterEach();
 
 interface MetricsWorker {
   process: WorkerProcess;
