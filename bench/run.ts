@@ -14,7 +14,7 @@ import { naiveSync } from './naive';
 
 const ROOT = join(__dirname, '..');
 const SCENARIOS = ['cold', 'unchanged', 'changed', 'ratelimited', 'naive', 'scale'] as const;
-const USAGE = `usage: npm run bench [-- --cars N --latency-ms MS --rate-limit RPS --naive-cars N --scenarios a,b --json FILE]
+const USAGE = `usage: npm run bench [-- --cars N --latency-ms MS --rate-limit RPS --naive-cars N --scenarios a,b --json FILE --cpu-prof DIR]
 
 Brings up PostgreSQL, the Temporal dev server, the simulator and a worker (each its own process),
 runs the scenarios one after the other in one run, and prints one table.
@@ -31,6 +31,8 @@ const argsSchema = z.object({
     .transform((text) => text.split(',').map((s) => s.trim()))
     .pipe(z.array(z.enum(SCENARIOS))),
   json: z.string().optional(),
+  /** Write the worker's V8 CPU profile into this folder (open it in Chrome DevTools). */
+  cpuProf: z.string().optional(),
 });
 
 interface Row {
@@ -76,8 +78,8 @@ function cpuTicks(pid: number, withChildren = false): number {
   return total;
 }
 
-function spawnTs(script: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnTs(script: string, args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, script), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr?.on('data', (d) => process.stderr.write(`[${script}] ${d}`));
   return child;
 }
@@ -127,6 +129,7 @@ async function main(): Promise<void> {
       'naive-cars': { type: 'string' },
       scenarios: { type: 'string' },
       json: { type: 'string' },
+      'cpu-prof': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -138,6 +141,7 @@ async function main(): Promise<void> {
     naiveCars: values['naive-cars'],
     scenarios: values.scenarios,
     json: values.json,
+    cpuProf: values['cpu-prof'],
   });
   if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `--${String(i.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`).join('; '));
   const opts = parsed.data;
@@ -188,7 +192,7 @@ async function main(): Promise<void> {
         CARS_API_KEY: 'sim-key',
         CARSYNC_METRICS_PORT: String(metricsPort),
         CARSYNC_LOG_LEVEL: 'WARN',
-      });
+      }, opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProf] : []);
       const current = worker;
       cleanups.push(() => stopProcess(current));
       await waitFor('the worker', async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).ok, 120_000);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Car } from '../car';
 
 /** Every mirrored field, in a fixed order: a row is rewritten exactly when one of these changes. */
@@ -8,10 +8,11 @@ const HASHED_FIELDS = [
 ] as const satisfies readonly (keyof Car)[];
 
 export function carHash(car: Car): string {
-  // Change detection, not security: sha1 is fast and collision-safe enough for this.
-  return createHash('sha1').update(JSON.stringify(HASHED_FIELDS.map((field) => car[field]))).digest('base64url');
+  // Change detection, not security: sha1 is fast and collision-safe enough for this. The one-shot
+  // `hash` costs half of `createHash` per call, which shows at a million calls per sync.
+  return hash('sha1', JSON.stringify(HASHED_FIELDS.map((field) => car[field])), 'base64url');
 }
 
 export function payloadHash(payload: unknown): string {
-  return createHash('sha1').update(JSON.stringify(payload) ?? 'undefined').digest('base64url');
+  return hash('sha1', JSON.stringify(payload) ?? 'undefined', 'base64url');
 }
