@@ -22,7 +22,7 @@ export interface RunningWorker {
 /** Builds a worker and its dependencies from the configuration. Tests build workers the same way. */
 export async function buildWorker(
   config: WorkerConfig,
-  options: Pick<WorkerOptions, 'workflowBundle'> & { connection?: NativeConnection } = {},
+  options: Pick<WorkerOptions, 'workflowBundle'> = {},
 ): Promise<RunningWorker> {
   const pool = new Pool({ connectionString: config.databaseUrl, max: DATABASE_POOL_SIZE });
   // An idle connection dropped by a database restart must not crash the worker; the next query reconnects.
@@ -30,9 +30,9 @@ export async function buildWorker(
   const limiter = createRateLimiter(pool);
   const metrics = createMetrics(Runtime.instance().metricMeter);
   const api = createCarsApi({ ...config.api, observe: metrics.request });
-  const connection = options.connection ?? (await NativeConnection.connect({ address: config.temporal.address }));
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
   const release = async () => {
-    await Promise.allSettled([pool.end(), api.close(), options.connection ? undefined : connection.close()]);
+    await Promise.allSettled([pool.end(), api.close(), connection.close()]);
   };
   try {
     const worker = await Worker.create({
