@@ -23,6 +23,7 @@ import {
   type TuningChange,
 } from '../sync-types';
 import { pageSyncedSignal, pauseSignal, progressQuery, rangeBackingOffSignal, rangeTuningSignal, resumeSignal, setTuningUpdate } from './messages';
+import { rootCause } from './failures';
 import { partitionIds } from './partition';
 import { RUN_ACTIVITY } from './policies';
 import { SyncRangeWorkflow } from './sync-range';
@@ -255,8 +256,7 @@ function validateTuningChange(currentPlan: () => RunPlan | undefined) {
 
 /** The run fails with the root cause's type and message up front, so the Web UI says what to fix. */
 function explain(err: unknown): unknown {
-  let root = err as Error & { cause?: unknown };
-  while (root.cause instanceof Error) root = root.cause as Error & { cause?: unknown };
+  const root = rootCause(err);
   if (root === err || !(root instanceof ApplicationFailure)) return err;
   return ApplicationFailure.create({ type: root.type ?? undefined, message: root.message, nonRetryable: true, cause: err as Error });
 }

@@ -15,6 +15,7 @@ import type { Activities } from '../activities';
 import { NON_RETRYABLE_ERROR_TYPES } from '../errors';
 import { addCounts, ZERO_COUNTS, type PageCounts, type RangeInput } from '../sync-types';
 import { pageSyncedSignal, pauseSignal, rangeBackingOffSignal, rangeTuningSignal, resumeSignal } from './messages';
+import { rootCause } from './failures';
 import { PAGE_ACTIVITY, PAGE_ATTEMPTS, RANGE_BACKOFF } from './policies';
 
 const { syncPage } = proxyActivities<Activities>(PAGE_ACTIVITY);
@@ -91,9 +92,8 @@ function isTransient(err: unknown): boolean {
 }
 
 function rootMessage(err: unknown): string {
-  let e = err as Error;
-  while (e.cause instanceof Error) e = e.cause;
-  return e.message;
+  const root = rootCause(err);
+  return root instanceof Error ? root.message : String(root);
 }
 
 /** A deterministic random number in [0, 1): workflow code replays, so it draws from the SDK's seeded uuid4. */
