@@ -296,9 +296,15 @@ async function main(): Promise<void> {
     if (want('ratelimited')) {
       await admin('faults', { rateLimit: opts.rateLimit });
       await admin('mutate', { changeShare: 0.02 });
+      await fetch(`${simUrl()}/_admin/stats`, { method: 'DELETE' });
       const { row } = await sync(`rate-limited (${opts.rateLimit} req/s)`, { requestsPerSecond: opts.rateLimit * 0.98 });
       const used = row.requests / row.wallSeconds / opts.rateLimit;
-      row.note = `${(used * 100).toFixed(1)}% of the allowed rate used, ${((row.rateLimited / row.requests) * 100).toFixed(2)}% answered 429`;
+      const s = await admin('stats');
+      const spanSeconds = (Number(s.lastRequestAt) - Number(s.firstRequestAt)) / 1000;
+      row.note =
+        `${(used * 100).toFixed(1)}% of the allowed rate used over the run's wall time ` +
+        `(${((row.requests / spanSeconds / opts.rateLimit) * 100).toFixed(1)}% from its first request to its last), ` +
+        `${((row.rateLimited / row.requests) * 100).toFixed(2)}% answered 429, at most ${s.maxRequestsInAnyWindow} requests in any 1 s`;
       await admin('faults', { rateLimit: null });
     }
     if (want('naive')) {

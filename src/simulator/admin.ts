@@ -102,6 +102,8 @@ function statsJson(sim: Simulator, windowMs: number) {
     truncated,
     windowMs,
     maxRequestsInAnyWindow: sim.stats.maxRequestsInAnyWindow(windowMs),
+    firstRequestAt: sim.stats.requestTimes[0] ?? null,
+    lastRequestAt: sim.stats.requestTimes.at(-1) ?? null,
     listed: sim.dataset.size,
     maxId: sim.dataset.maxId,
   };
