@@ -35,7 +35,6 @@ export interface PageWriteResult {
   updated: number;
   unchanged: number;
   rejected: number;
-  newRejects: number;
 }
 
 // Ids and hashes only: most pages of a re-sync are unchanged, and this answers them without shipping the cars.
@@ -44,22 +43,16 @@ SELECT i.id FROM unnest($1::bigint[], $2::text[]) AS i(id, data_hash)
 LEFT JOIN cars c ON c.id = i.id
 WHERE c.id IS NULL OR c.data_hash <> i.data_hash OR c.removed_at IS NOT NULL`;
 
-// Only new, changed or returning cars reach the INSERT: unchanged rows are neither written nor locked.
+// Receives only the rows CHANGED_IDS_SQL picked, so unchanged cars are neither written nor locked.
 const UPSERT_SQL = `
-WITH input AS (
-  SELECT * FROM json_to_recordset($1::json) AS r(
-    id bigint, make text, model text, "trim" text, year integer, price bigint, currency text, mileage_km bigint,
-    fuel text, transmission text, color text, body_type text, vin text, location text, lot_number text,
-    images json, status text, listed_at timestamptz, updated_at timestamptz, data_hash text)
-), changed AS (
-  SELECT i.* FROM input i LEFT JOIN cars c ON c.id = i.id
-  WHERE c.id IS NULL OR c.data_hash <> i.data_hash OR c.removed_at IS NOT NULL
-)
 INSERT INTO cars (id, make, model, "trim", year, price, currency, mileage_km, fuel, transmission, color, body_type,
   vin, location, lot_number, images, status, listed_at, source_updated_at, data_hash)
 SELECT id, make, model, "trim", year, price, currency, mileage_km, fuel, transmission, color, body_type,
   vin, location, lot_number, images::jsonb, status, listed_at, updated_at, data_hash
-FROM changed
+FROM json_to_recordset($1::json) AS r(
+  id bigint, make text, model text, "trim" text, year integer, price bigint, currency text, mileage_km bigint,
+  fuel text, transmission text, color text, body_type text, vin text, location text, lot_number text,
+  images json, status text, listed_at timestamptz, updated_at timestamptz, data_hash text)
 ON CONFLICT (id) DO UPDATE SET
   make = EXCLUDED.make, model = EXCLUDED.model, "trim" = EXCLUDED."trim", year = EXCLUDED.year,
   price = EXCLUDED.price, currency = EXCLUDED.currency, mileage_km = EXCLUDED.mileage_km, fuel = EXCLUDED.fuel,
@@ -97,10 +90,9 @@ export async function writePage(pool: Pool, page: PageWrite): Promise<PageWriteR
       inserted += counts.inserted;
       updated += counts.updated;
     }
-    let newRejects = 0;
     if (page.rejects.length > 0) {
       const rejects = page.rejects.map((r) => ({ car_id: r.carId, payload: r.payload, reasons: r.reasons, payload_hash: payloadHash(r.payload) }));
-      newRejects = (await client.query(REJECTS_SQL, [JSON.stringify(rejects), page.runId])).rowCount ?? 0;
+      await client.query(REJECTS_SQL, [JSON.stringify(rejects), page.runId]);
     }
     if (page.coverage) {
       const { afterId, throughId, makes, seenIds } = page.coverage;
@@ -109,7 +101,7 @@ export async function writePage(pool: Pool, page: PageWrite): Promise<PageWriteR
         await client.query('DELETE FROM sync_removal_candidates WHERE run_id = $1 AND car_id = ANY($2::bigint[])', [page.runId, seenIds]);
       }
     }
-    return { inserted, updated, unchanged: page.cars.length - inserted - updated, rejected: page.rejects.length, newRejects };
+    return { inserted, updated, unchanged: page.cars.length - inserted - updated, rejected: page.rejects.length };
   });
 }
 
