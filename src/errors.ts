@@ -51,6 +51,11 @@ export class InvalidRunInputError extends ApplicationFailure {
 /** Failure types no retry can fix: the run stops and says what to change. */
 export const NON_RETRYABLE_ERROR_TYPES = ['UpstreamConfigError', 'UpstreamAuthError', 'InvalidRunInputError'];
 
+/** True when retrying cannot help: the failure says so, or its type is one of the classes above. */
+export function isNonRetryable(failure: ApplicationFailure): boolean {
+  return Boolean(failure.nonRetryable) || NON_RETRYABLE_ERROR_TYPES.includes(failure.type ?? '');
+}
+
 /** How each HTTP status maps to an error class, and the hint the operator gets with it. */
 export const STATUS_ERRORS: Record<number, (detail: string, retryAfterMs: number) => ApplicationFailure> = {
   400: (d) => new UpstreamConfigError(`upstream rejected the request as invalid (400): ${d}; check the run's tuning and filters`),

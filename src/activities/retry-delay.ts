@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { backoffDelayMs } from '../backoff';
-import { NON_RETRYABLE_ERROR_TYPES, UpstreamRateLimitedError } from '../errors';
+import { isNonRetryable, UpstreamRateLimitedError } from '../errors';
 
 /**
  * Gives a failure the delay before its retry: at least `Retry-After` for a 429 (plus up to a fifth
@@ -12,7 +12,7 @@ export function withRetryDelay(err: unknown, attempt: number): unknown {
     const retryAfterMs = Number(err.nextRetryDelay ?? 1000);
     return new UpstreamRateLimitedError(err.message, Math.round(retryAfterMs * (1 + Math.random() / 5)));
   }
-  if (err instanceof ApplicationFailure && (err.nonRetryable || NON_RETRYABLE_ERROR_TYPES.includes(err.type ?? ''))) return err;
+  if (err instanceof ApplicationFailure && isNonRetryable(err)) return err;
   if (!(err instanceof Error)) return err;
   const type = err instanceof ApplicationFailure ? err.type : (err.constructor?.name ?? err.name);
   return ApplicationFailure.create({ type: type ?? 'Error', message: err.message, nextRetryDelay: backoffDelayMs(attempt) });

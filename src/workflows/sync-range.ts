@@ -12,7 +12,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { NON_RETRYABLE_ERROR_TYPES } from '../errors';
+import { isNonRetryable } from '../errors';
 import { addCounts, ZERO_COUNTS, type PageCounts, type RangeInput } from '../sync-types';
 import { pageSyncedSignal, pauseSignal, rangeBackingOffSignal, rangeTuningSignal, resumeSignal } from './messages';
 import { rootCause } from './failures';
@@ -87,7 +87,7 @@ export async function SyncRangeWorkflow(input: RangeInput, carried: PageCounts =
 function isTransient(err: unknown): boolean {
   if (!(err instanceof ActivityFailure)) return false;
   const cause = err.cause;
-  if (cause instanceof ApplicationFailure) return !cause.nonRetryable && !NON_RETRYABLE_ERROR_TYPES.includes(cause.type ?? '');
+  if (cause instanceof ApplicationFailure) return !isNonRetryable(cause);
   return cause instanceof TimeoutFailure;
 }
 
