@@ -133,10 +133,7 @@ export function parseCommand(argv: string[]): Command | 'help' {
       cronProblem(settings.cron) ?? (settings.incrementalCron && cronProblem(settings.incrementalCron)) ?? timezoneProblem(settings.timezone);
     if (problem) throw new UsageError(problem);
     if (!/^\d+(s|m|h|d)$/.test(settings.catchupWindow as string)) throw new UsageError(`--catchup must look like 30m, 6h or 1d, not "${values.catchup}"`);
-    if (action === 'trigger' && values.mode && values.mode !== 'full' && values.mode !== 'incremental') {
-      throw new UsageError(`--mode must be full or incremental, not "${values.mode}"`);
-    }
-    return { verb, follow: false, input: values.mode ? { mode: values.mode as SyncMode } : {}, schedule: { action: action as ScheduleAction, settings } };
+    return { verb, follow: false, input: modeInput(values.mode), schedule: { action: action as ScheduleAction, settings } };
   }
   let input: SyncInput = {};
   if (values.input !== undefined) {
@@ -144,11 +141,13 @@ export function parseCommand(argv: string[]): Command | 'help' {
     if (!result.success) throw new UsageError(result.error.issues[0].message);
     input = result.data as SyncInput;
   }
-  if (values.mode !== undefined) {
-    if (values.mode !== 'full' && values.mode !== 'incremental') throw new UsageError(`--mode must be full or incremental, not "${values.mode}"`);
-    input = { ...input, mode: values.mode };
-  }
-  return { verb: verb as Verb, id: values.id, follow: values.follow ?? false, input };
+  return { verb: verb as Verb, id: values.id, follow: values.follow ?? false, input: { ...input, ...modeInput(values.mode) } };
+}
+
+function modeInput(mode: string | undefined): { mode?: SyncMode } {
+  if (mode === undefined) return {};
+  if (mode !== 'full' && mode !== 'incremental') throw new UsageError(`--mode must be full or incremental, not "${mode}"`);
+  return { mode };
 }
 
 function parseTuning(rps: string | undefined, concurrency: string | undefined): TuningChange {
