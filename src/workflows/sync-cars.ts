@@ -219,6 +219,8 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
         args: [{ ...job, tuning: { ...runPlan.tuning }, paused }],
       });
       running.add(child);
+      // A pause that came while this child was starting went only to the others.
+      if (paused) void child.signal(pauseSignal).catch(() => undefined);
       const result = child.result().then(
         (counts) => {
           totals = addCounts(totals, counts);
