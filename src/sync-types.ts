@@ -53,11 +53,11 @@ export interface Pass {
   total: number;
   firstId: number | null;
   lastId: number | null;
-  /** Whether this pass's pages prove which cars are no longer listed (false for filtered incremental reads). */
+  /** Whether this pass's pages prove which cars are no longer listed (false for passes that read only changed cars). */
   trackRemovals: boolean;
   /**
-   * Cars of these makes may have been written by an earlier pass of the run: a page that sees them
-   * withdraws any removal candidate an earlier pass recorded for them.
+   * An earlier pass of the run may have recorded the cars this pass sees as removal candidates (a car
+   * whose make changed, say): a page that sees them withdraws those candidates.
    */
   revisits: boolean;
 }

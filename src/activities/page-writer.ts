@@ -14,20 +14,21 @@ export interface PageWrite {
   cars: Car[];
   rejects: Reject[];
   batchSize: number;
+  /** The ids of the page's records, valid or not. */
+  seenIds: number[];
   /**
    * The id interval this page proves complete, (afterId, throughId] (throughId null: no upper bound).
    * Listed cars of `cars` in it that the page did not return are recorded as removal candidates.
-   * Absent for filtered runs (incremental), which cannot tell unlisted from unchanged.
+   * Absent for passes that read only changed cars, which cannot tell unlisted from unchanged.
    */
   coverage?: {
     afterId: number;
     throughId: number | null;
     /** The makes the page was filtered to, null for all: only cars of these makes can be missing from it. */
     makes: string[] | null;
-    seenIds: number[];
-    /** Withdraw removal candidates of this run for the cars the page saw. */
-    withdrawSeen: boolean;
   };
+  /** Withdraw removal candidates of this run for the cars the page saw (an earlier attempt or pass may have recorded them). */
+  withdrawSeen: boolean;
 }
 
 export interface PageWriteResult {
@@ -72,7 +73,9 @@ const CANDIDATES_SQL = `
 INSERT INTO sync_removal_candidates (run_id, car_id)
 SELECT $1, c.id FROM cars c
 WHERE c.id > $2 AND ($3::bigint IS NULL OR c.id <= $3) AND c.removed_at IS NULL AND c.id <> ALL($4::bigint[])
-  AND ($5::text[] IS NULL OR c.make = ANY($5::text[]))
+  AND ($5::text[] IS NULL OR (c.make = ANY($5::text[])
+    -- A car last seen invalid may have lost its make: a make filter not returning it proves nothing.
+    AND NOT EXISTS (SELECT 1 FROM car_rejects r WHERE r.car_id = c.id AND r.seen_at > c.synced_at)))
 ON CONFLICT DO NOTHING`;
 
 /** Writes one fetched page in one transaction. Idempotent: every write is keyed on the upstream id or payload. */
@@ -95,11 +98,11 @@ export async function writePage(pool: Pool, page: PageWrite): Promise<PageWriteR
       await client.query(REJECTS_SQL, [JSON.stringify(rejects), page.runId]);
     }
     if (page.coverage) {
-      const { afterId, throughId, makes, seenIds } = page.coverage;
-      await client.query(CANDIDATES_SQL, [page.runId, afterId, throughId, seenIds, makes]);
-      if (page.coverage.withdrawSeen) {
-        await client.query('DELETE FROM sync_removal_candidates WHERE run_id = $1 AND car_id = ANY($2::bigint[])', [page.runId, seenIds]);
-      }
+      const { afterId, throughId, makes } = page.coverage;
+      await client.query(CANDIDATES_SQL, [page.runId, afterId, throughId, page.seenIds, makes]);
+    }
+    if (page.withdrawSeen) {
+      await client.query('DELETE FROM sync_removal_candidates WHERE run_id = $1 AND car_id = ANY($2::bigint[])', [page.runId, page.seenIds]);
     }
     return { inserted, updated, unchanged: page.cars.length - inserted - updated, rejected: page.rejects.length };
   });

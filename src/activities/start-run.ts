@@ -78,9 +78,11 @@ export function createStartRun({ pool, api, limiter, defaults }: ActivityDeps) {
   }
 
   /**
-   * Priority makes first, then the rest. The API cannot exclude makes, so "the rest" names every other
-   * make carsync knows; if the listing holds makes it does not know, the second pass reads everything
-   * (the priority cars twice) rather than miss a car.
+   * Priority makes first, then the rest, each car fetched once. The API cannot exclude makes, so "the
+   * rest" names every other make carsync has seen. Cars no such filter selects (an empty or missing
+   * make, or a make no sync has seen) either changed since the last completed run, and a third pass
+   * reads what changed since then across all makes, or did not, and that run saw them as they are.
+   * Without a completed run to go on, the second pass reads everything (the priority cars twice).
    */
   async function fullPasses(tuning: RunTuning, notes: string[]): Promise<Pass[]> {
     const everything = await survey({}, tuning);
@@ -96,14 +98,18 @@ export function createStartRun({ pool, api, limiter, defaults }: ActivityDeps) {
     const first = await survey({ makes: priority }, tuning);
     const firstPass: Pass = { ...first, name: `priority makes (${priority.join(', ')})`, trackRemovals: true, revisits: false };
     const rest = await survey({ makes: others }, tuning);
-    if (first.total + rest.total === everything.total) {
-      return [firstPass, { ...rest, name: 'other makes', trackRemovals: true, revisits: true }];
+    const restPass: Pass = { ...rest, name: 'other makes', trackRemovals: true, revisits: true };
+    const unselected = everything.total - first.total - rest.total;
+    if (unselected === 0) return [firstPass, restPass];
+    const since = await lastHighWaterMark();
+    if (since === null) {
+      notes.push(`${unselected} listed cars have a make no filter selects and no sync has completed: after the priority makes, this run read the whole listing (priority cars twice)`);
+      return [firstPass, { ...all, revisits: true }];
     }
-    notes.push(
-      `${everything.total - first.total - rest.total} listed cars are of makes no earlier sync has seen: ` +
-        'after the priority makes, this run read the whole listing (priority cars twice)',
-    );
-    return [firstPass, { ...all, revisits: true }];
+    const updatedSince = new Date(since.getTime() - tuning.incrementalOverlapSeconds * 1000).toISOString();
+    const changed = await survey({ updatedSince }, tuning);
+    notes.push(`${unselected} listed cars have a make no filter selects: a third pass read the ${changed.total} cars changed since ${updatedSince}, of all makes`);
+    return [firstPass, restPass, { ...changed, name: `changed since ${updatedSince}, all makes`, trackRemovals: false, revisits: true }];
   }
 }
 

@@ -67,16 +67,10 @@ export function createSyncPage({ pool, api, limiter, metrics }: ActivityDeps) {
       cars,
       rejects,
       batchSize: tuning.batchSize,
-      coverage: trackRemovals
-        ? {
-            afterId: range.afterId,
-            throughId: done ? range.maxId : nextAfterId,
-            makes: filter.makes ?? null,
-            seenIds: [...seenIds],
-            // A retried page may follow an attempt that committed; a revisiting pass follows passes that did.
-            withdrawSeen: attempt > 1 || revisits,
-          }
-        : undefined,
+      seenIds: [...seenIds],
+      coverage: trackRemovals ? { afterId: range.afterId, throughId: done ? range.maxId : nextAfterId, makes: filter.makes ?? null } : undefined,
+      // A retried page may follow an attempt that committed; a revisiting pass follows passes that did.
+      withdrawSeen: revisits || (trackRemovals && attempt > 1),
     });
     metrics.pageSynced();
     metrics.carsSynced('inserted', written.inserted);
