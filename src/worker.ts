@@ -43,6 +43,8 @@ export async function buildWorker(
       activities: createActivities({ pool, api, limiter, metrics, defaults: config.tuning }),
       maxConcurrentActivityTaskExecutions: MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTaskExecutions: MAX_CONCURRENT_WORKFLOW_TASKS,
+      // Heartbeats bring a range's pause or retune to its running activity: within a second.
+      maxHeartbeatThrottleInterval: '1 second',
     });
     return {
       worker,

@@ -45,6 +45,7 @@ export function createFinishRun({ pool }: ActivityDeps) {
         outcome = { removed, candidates, brakeTripped, limit };
       }
       await client.query('DELETE FROM sync_removal_candidates WHERE run_id = $1', [runId]);
+      await client.query('DELETE FROM sync_page_cursors WHERE run_id = $1', [runId]);
       // An upsert: a run whose input was refused never got as far as its ledger row.
       await client.query(
         `INSERT INTO sync_runs (run_id, workflow_id, mode, status, finished_at, high_water_mark, summary)

@@ -1,7 +1,7 @@
 import type { ActivityDeps } from './deps';
 import { createFinishRun } from './finish-run';
 import { createStartRun } from './start-run';
-import { createSyncPage } from './sync-page';
+import { createSyncPages } from './sync-page';
 
 export type { ActivityDeps } from './deps';
 
@@ -9,7 +9,7 @@ export type { ActivityDeps } from './deps';
 export function createActivities(deps: ActivityDeps) {
   return {
     startRun: createStartRun(deps),
-    syncPage: createSyncPage(deps),
+    syncPages: createSyncPages(deps),
     finishRun: createFinishRun(deps),
   };
 }

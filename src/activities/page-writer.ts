@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Car } from '../car';
+import { addCounts, type PageCounts } from '../sync-types';
 import { inTransaction } from '../db/transaction';
 import { carHash, payloadHash } from './car-hash';
 
@@ -29,6 +30,8 @@ export interface PageWrite {
   };
   /** Withdraw removal candidates of this run for the cars the page saw (an earlier attempt or pass may have recorded them). */
   withdrawSeen: boolean;
+  /** Committed with the page: where the activity got to, and its counts so far (`carried` plus this page). */
+  cursor: { activity: string; nextAfterId: number | null; done: boolean; carried: PageCounts };
 }
 
 export interface PageWriteResult {
@@ -78,6 +81,20 @@ WHERE c.id > $2 AND ($3::bigint IS NULL OR c.id <= $3) AND c.removed_at IS NULL 
     AND NOT EXISTS (SELECT 1 FROM car_rejects r WHERE r.car_id = c.id AND r.seen_at > c.synced_at)))
 ON CONFLICT DO NOTHING`;
 
+const CURSOR_SQL = `
+INSERT INTO sync_page_cursors (run_id, activity, after_id, done, counts) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (run_id, activity) DO UPDATE SET after_id = EXCLUDED.after_id, done = EXCLUDED.done, counts = EXCLUDED.counts`;
+
+/** Where a syncPages activity got to, as its last committed page left it; null before its first page. */
+export async function committedCursor(pool: Pool, runId: string, activity: string): Promise<{ afterId: number | null; done: boolean; counts: PageCounts } | null> {
+  const { rows } = await pool.query<{ after_id: string | null; done: boolean; counts: PageCounts }>(
+    'SELECT after_id, done, counts FROM sync_page_cursors WHERE run_id = $1 AND activity = $2',
+    [runId, activity],
+  );
+  const row = rows[0];
+  return row ? { afterId: row.after_id === null ? null : Number(row.after_id), done: row.done, counts: row.counts } : null;
+}
+
 /** Writes one fetched page in one transaction. Idempotent: every write is keyed on the upstream id or payload. */
 export async function writePage(pool: Pool, page: PageWrite): Promise<PageWriteResult> {
   const rows = page.cars.map((car) => ({ ...car, data_hash: carHash(car) }));
@@ -104,7 +121,11 @@ export async function writePage(pool: Pool, page: PageWrite): Promise<PageWriteR
     if (page.withdrawSeen) {
       await client.query('DELETE FROM sync_removal_candidates WHERE run_id = $1 AND car_id = ANY($2::bigint[])', [page.runId, page.seenIds]);
     }
-    return { inserted, updated, unchanged: page.cars.length - inserted - updated, rejected: page.rejects.length };
+    const written = { inserted, updated, unchanged: page.cars.length - inserted - updated, rejected: page.rejects.length };
+    const { activity, nextAfterId, done, carried } = page.cursor;
+    const counts = addCounts(carried, { ...written, pages: 1, carsSeen: page.cars.length + page.rejects.length, retries: 0 });
+    await client.query(CURSOR_SQL, [page.runId, activity, nextAfterId, done, JSON.stringify(counts)]);
+    return written;
   });
 }
 

@@ -1,42 +1,98 @@
 import { Context } from '@temporalio/activity';
 import type { Car } from '../car';
-import { UpstreamNetworkError } from '../errors';
-import type { IdRange, ListingFilter, PageResult, RunTuning } from '../sync-types';
+import { ApplicationFailure } from '@temporalio/common';
+import { isNonRetryable, UpstreamNetworkError } from '../errors';
+import { addCounts, ZERO_COUNTS, type IdRange, type ListingFilter, type PageCounts, type PageResult, type RunTuning } from '../sync-types';
 import { checkRecord } from './car-schema';
 import type { ActivityDeps } from './deps';
-import { writePage, type Reject } from './page-writer';
+import { committedCursor, writePage, type Reject } from './page-writer';
 import { withRetryDelay } from './retry-delay';
 
-/** Well inside PAGE_ACTIVITY's heartbeat timeout. */
-const HEARTBEAT_INTERVAL_MS = 2_000;
+/** Heartbeats carry the cursor; the worker sends them at most once a second (maxHeartbeatThrottleInterval). */
+const HEARTBEAT_INTERVAL_MS = 1_000;
 
-export interface SyncPageInput {
+/**
+ * How long one activity keeps taking pages before it returns, so the range reports progress to its
+ * parent. Each activity and its report cost the Temporal server and the workflow thread about as much
+ * as writing a page does; a few seconds' worth of pages per activity makes that cost small.
+ */
+export const PAGES_BUDGET_MS = 4_000;
+
+export interface SyncPagesInput {
   runId: string;
   filter: ListingFilter;
-  /** Cars on this page may have been seen by an earlier pass of the run (see Pass.revisits). */
+  /** Cars on these pages may have been seen by an earlier pass of the run (see Pass.revisits). */
   revisits: boolean;
-  /** The cursor and the bound of this page's range: the page is `after_id=range.afterId&max_id=range.maxId`. */
+  /** The range left to sync: pages are `after_id=range.afterId&max_id=range.maxId`, onwards. */
   range: IdRange;
   tuning: RunTuning;
   trackRemovals: boolean;
 }
 
-/** Fetches one page, validates each record, and writes the page. Car data never leaves this activity. */
-export function createSyncPage({ pool, api, limiter, metrics }: ActivityDeps) {
-  return async function syncPage(input: SyncPageInput): Promise<PageResult> {
+interface PageStep {
+  counts: PageCounts;
+  nextAfterId: number | null;
+  done: boolean;
+}
+
+/** Where this call got to: a retry after a lost worker resumes after its last committed page. */
+interface Cursor {
+  afterId: number;
+  done: boolean;
+  counts: PageCounts;
+}
+
+/**
+ * Syncs pages of a range one after another: fetches each, validates each record, writes the page
+ * together with the activity's cursor. Returns after PAGES_BUDGET_MS, at the range's end, or when
+ * cancelled (the range pauses or retunes that way) with what it did; car data never leaves the
+ * activity. When a page keeps failing after earlier pages of this call succeeded, it returns those
+ * and the range calls again, so the workflow's retries start from the failing page.
+ */
+export function createSyncPages({ pool, api, limiter, metrics }: ActivityDeps) {
+  return async function syncPages(input: SyncPagesInput): Promise<PageResult> {
     const context = Context.current();
-    // Heartbeats let the server notice a killed worker within the heartbeat timeout, not the page's timeout.
+    const { attempt, workflowExecution } = context.info;
+    // A call that failed for good is followed by one from the same cursor: it takes over the cursor
+    // row, so pages already committed are neither fetched again nor left out of the counts.
+    const activity = `${workflowExecution?.workflowId ?? input.runId}@${input.range.afterId}`;
+    // Heartbeats let the server notice a killed worker within the heartbeat timeout, and bring cancellation.
     const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
+    const deadline = Date.now() + PAGES_BUDGET_MS;
+    const retries = attempt - 1;
     try {
-      return await syncOnePage(input, context.info.attempt);
+      const committed = await committedCursor(pool, input.runId, activity);
+      let cursor: Cursor = committed
+        ? { afterId: committed.afterId ?? input.range.afterId, done: committed.done || committed.afterId === null, counts: committed.counts }
+        : { afterId: input.range.afterId, done: false, counts: ZERO_COUNTS };
+      const result = (nextRetries: number): PageResult => ({
+        ...cursor.counts,
+        retries: nextRetries,
+        nextAfterId: cursor.afterId,
+        done: cursor.done,
+        finishedAtMs: Date.now(),
+      });
+      while (!cursor.done) {
+        let page: PageStep;
+        try {
+          page = await syncOnePage({ ...input, range: { afterId: cursor.afterId, maxId: input.range.maxId } }, { activity, carried: cursor.counts });
+        } catch (err) {
+          if (cursor.counts.pages === 0 || (err instanceof ApplicationFailure && isNonRetryable(err))) throw err;
+          // Hand over what is done; the range's next call retries this page.
+          return result(retries + 1);
+        }
+        cursor = { afterId: page.nextAfterId ?? cursor.afterId, done: page.done, counts: addCounts(cursor.counts, page.counts) };
+        if (context.cancellationSignal.aborted || Date.now() >= deadline) break;
+      }
+      return result(retries);
     } catch (err) {
-      throw withRetryDelay(err, context.info.attempt);
+      throw withRetryDelay(err, attempt);
     } finally {
       clearInterval(heartbeat);
     }
   };
 
-  async function syncOnePage({ runId, range, filter, tuning, trackRemovals, revisits }: SyncPageInput, attempt: number): Promise<PageResult> {
+  async function syncOnePage({ runId, range, filter, tuning, trackRemovals, revisits }: SyncPagesInput, call: { activity: string; carried: PageCounts }): Promise<PageStep> {
     await limiter.acquire(tuning.requestsPerSecond);
     const page = await api.fetchPage({ perPage: tuning.pageSize, afterId: range.afterId, maxId: range.maxId, ...filter });
 
@@ -69,25 +125,16 @@ export function createSyncPage({ pool, api, limiter, metrics }: ActivityDeps) {
       batchSize: tuning.batchSize,
       seenIds: [...seenIds],
       coverage: trackRemovals ? { afterId: range.afterId, throughId: done ? range.maxId : nextAfterId, makes: filter.makes ?? null } : undefined,
-      // A retried page may follow an attempt that committed; a revisiting pass follows passes that did.
-      withdrawSeen: revisits || (trackRemovals && attempt > 1),
+      // Pages are never written twice (the cursor commits with them), but a revisiting pass follows passes that wrote these cars.
+      withdrawSeen: revisits,
+      cursor: { activity: call.activity, nextAfterId, done, carried: call.carried },
     });
     metrics.pageSynced();
     metrics.carsSynced('inserted', written.inserted);
     metrics.carsSynced('updated', written.updated);
     metrics.carsSynced('unchanged', written.unchanged);
     metrics.carsSynced('rejected', written.rejected);
-    return {
-      pages: 1,
-      carsSeen: page.data.length,
-      inserted: written.inserted,
-      updated: written.updated,
-      unchanged: written.unchanged,
-      rejected: written.rejected,
-      retries: attempt - 1,
-      nextAfterId,
-      done,
-      finishedAtMs: Date.now(),
-    };
+    const counts = { pages: 1, carsSeen: page.data.length, ...written, retries: 0 };
+    return { counts, nextAfterId, done };
   }
 }

@@ -1,4 +1,4 @@
-import type { ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
 import { BACKOFF } from '../backoff';
 import { NON_RETRYABLE_ERROR_TYPES } from '../errors';
 
@@ -16,14 +16,19 @@ const TRANSIENT_RETRY = {
   nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
 } as const;
 
-/** Quick retries of one page before its range backs off in the workflow, where progress can show it. */
+/** Quick retries of a failing page before its range backs off in the workflow, where progress can show it. */
 export const PAGE_ATTEMPTS = 5;
 
-/** One page: one HTTP request (30 s timeout by default) and one transaction. */
-export const PAGE_ACTIVITY: ActivityOptions = {
-  startToCloseTimeout: '2 minutes',
-  // The page heartbeats every 2 s: a killed worker's page is retried elsewhere within this.
+/**
+ * A few seconds of pages (see PAGES_BUDGET_MS), then one more page, which may wait for the rate
+ * limiter and take the HTTP timeout (30 s by default).
+ */
+export const PAGES_ACTIVITY: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  // The activity heartbeats every second: a killed worker's pages are retried elsewhere within this.
   heartbeatTimeout: '10 seconds',
+  // A range interrupts its activity to pause or retune; the activity returns what it did so far.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { ...TRANSIENT_RETRY, maximumAttempts: PAGE_ATTEMPTS },
 };
 

@@ -1,9 +1,11 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  isCancellation,
   proxyActivities,
   setHandler,
   sleep,
@@ -16,22 +18,31 @@ import { isNonRetryable } from '../errors';
 import { addCounts, ZERO_COUNTS, type PageCounts, type RangeInput } from '../sync-types';
 import { pageSyncedSignal, pauseSignal, rangeBackingOffSignal, rangeTuningSignal, resumeSignal } from './messages';
 import { rootCause } from './failures';
-import { PAGE_ACTIVITY, PAGE_ATTEMPTS, RANGE_BACKOFF } from './policies';
+import { PAGE_ATTEMPTS, PAGES_ACTIVITY, RANGE_BACKOFF } from './policies';
 
-const { syncPage } = proxyActivities<Activities>(PAGE_ACTIVITY);
+const { syncPages } = proxyActivities<Activities>(PAGES_ACTIVITY);
 
 /**
- * Syncs one id range page by page with keyset paging (`after_id`, `max_id`), so cars delisted during
- * the run cannot shift later pages. Each page's counts go to the parent as they land. When a page
- * keeps failing with transient trouble, the range waits (doubling, jittered) and says so to the
- * parent, until `giveUpAfterSeconds` of waiting have passed.
+ * Syncs one id range with keyset paging (`after_id`, `max_id`), so cars delisted during the run cannot
+ * shift later pages. Each `syncPages` activity takes a few seconds of pages; their counts go to the
+ * parent as they land. A pause or a new request rate interrupts the running activity, which returns
+ * after its current page. When a page keeps failing with transient trouble, the range waits
+ * (doubling, jittered) and says so to the parent, until `giveUpAfterSeconds` of waiting have passed.
  */
 export async function SyncRangeWorkflow(input: RangeInput, carried: PageCounts = ZERO_COUNTS): Promise<PageCounts> {
   let paused = input.paused;
   const tuning = { ...input.tuning };
-  setHandler(pauseSignal, () => void (paused = true));
+  // The scope of the running activity: cancelling it makes the activity stop after its current page.
+  let running: CancellationScope | undefined;
+  setHandler(pauseSignal, () => {
+    paused = true;
+    running?.cancel();
+  });
   setHandler(resumeSignal, () => void (paused = false));
-  setHandler(rangeTuningSignal, ({ requestsPerSecond }) => void (tuning.requestsPerSecond = requestsPerSecond));
+  setHandler(rangeTuningSignal, ({ requestsPerSecond }) => {
+    tuning.requestsPerSecond = requestsPerSecond;
+    running?.cancel();
+  });
   const parentInfo = workflowInfo().parent;
   const parent = parentInfo && getExternalWorkflowHandle(parentInfo.workflowId, parentInfo.runId);
   const reports: Promise<void>[] = [];
@@ -50,8 +61,12 @@ export async function SyncRangeWorkflow(input: RangeInput, carried: PageCounts =
     let page;
     try {
       const { runId, filter, trackRemovals, revisits } = input;
-      page = await syncPage({ runId, range: { afterId, maxId: input.range.maxId }, filter, tuning, trackRemovals, revisits });
+      const args = { runId, range: { afterId, maxId: input.range.maxId }, filter, tuning: { ...tuning }, trackRemovals, revisits };
+      running = new CancellationScope();
+      page = await running.run(() => syncPages(args));
     } catch (err) {
+      // Interrupted before the activity got a page done: go round (paused, or with the new tuning).
+      if (isCancellation(err) && !CancellationScope.current().consideredCancelled) continue;
       if (!isTransient(err)) throw err;
       const waitMs = Math.round(Math.min(RANGE_BACKOFF.maximumMs, RANGE_BACKOFF.initialMs * RANGE_BACKOFF.coefficient ** waits) * (0.5 + jitter() / 2));
       if (waitedMs + waitMs > tuning.giveUpAfterSeconds * 1000) {
