@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { Pool } from 'pg';
 import { z } from 'zod';
 import { migrate } from '../src/db/migrate';
@@ -57,15 +57,16 @@ const TICKS_PER_SECOND = 100;
 
 /** utime + stime of a process and, for PostgreSQL, of every backend its postmaster forked. */
 function cpuTicks(pid: number, withChildren = false): number {
-  const ticks = (p: number) => {
+  // utime + stime; with children, also cutime + cstime: the time of children already exited (PostgreSQL's backends).
+  const ticks = (p: number, reaped = false) => {
     try {
       const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
-      return Number(fields[11]) + Number(fields[12]);
+      return Number(fields[11]) + Number(fields[12]) + (reaped ? Number(fields[13]) + Number(fields[14]) : 0);
     } catch {
       return 0;
     }
   };
-  let total = ticks(pid);
+  let total = ticks(pid, withChildren);
   if (withChildren) {
     for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
       try {
@@ -195,7 +196,12 @@ async function main(): Promise<void> {
       }, opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProf] : []);
       const current = worker;
       cleanups.push(() => stopProcess(current));
-      await waitFor('the worker', async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).ok, 120_000);
+      // Its metrics come up before it has bundled the workflows: it is ready once it polls for both kinds of task.
+      const polling = (exposition: string, kind: string) => new RegExp(`^temporal_num_pollers\\{[^}]*poller_type="${kind}"[^}]*\\} [1-9]`, 'm').test(exposition);
+      await waitFor('the worker', async () => {
+        const exposition = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+        return polling(exposition, 'workflow_task') && polling(exposition, 'activity_task');
+      }, 120_000);
       return taskQueue;
     };
     const stopWorker = () => stopProcess(worker);
@@ -240,7 +246,7 @@ async function main(): Promise<void> {
         requests: Number(stats1.requests) - Number(stats0.requests),
         rowsWritten: summary.inserted + summary.updated + summary.removed,
         peakRssMb: peakRssMb(),
-        activities: summary.pages + summary.retries + 2,
+        ...(await historyFacts(handle).then(({ activities, phases }) => ({ activities, note: phases }))),
         children: summary.ranges,
         cpu: Object.fromEntries(Object.keys(cpu1).map((k) => [k, (cpu1[k] - cpu0[k]) / TICKS_PER_SECOND])),
       };
@@ -248,7 +254,30 @@ async function main(): Promise<void> {
       console.error(`  ${scenario}: ${wallSeconds.toFixed(1)} s, ${Math.round(row.cars / wallSeconds)} cars/s`);
       return { row, summary };
     };
-    const truncate = () => pool.query('TRUNCATE cars, car_rejects, sync_runs, sync_removal_candidates');
+    /**
+     * From the run's history and its ranges' (their latest runs): the activities scheduled, and where
+     * the wall time went: planning, the ranges (with how many ran at once, on average), closing.
+     */
+    const historyFacts = async (handle: WorkflowHandle): Promise<{ activities: number; phases: string }> => {
+      type Event = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
+      const ms = (e: Event | undefined) => (e?.eventTime ? Number(e.eventTime.seconds) * 1000 + (e.eventTime.nanos ?? 0) / 1e6 : NaN);
+      const parent = (await handle.fetchHistory()).events ?? [];
+      const childIds = parent.map((e) => e.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId).filter((id): id is string => !!id);
+      const children = await Promise.all(childIds.map(async (id) => (await client.workflow.getHandle(id).fetchHistory()).events ?? []));
+      const activities = [parent, ...children].flat().filter((e) => e.activityTaskScheduledEventAttributes).length;
+      const started = ms(parent[0]);
+      const planned = ms(parent.find((e) => e.activityTaskCompletedEventAttributes));
+      const childSpans = children.map((events) => [ms(events[0]), ms(events[events.length - 1])]);
+      const rangesFrom = Math.min(...childSpans.map(([a]) => a));
+      const rangesTo = Math.max(...childSpans.map(([, b]) => b));
+      const laneSeconds = childSpans.reduce((sum, [a, b]) => sum + (b - a), 0) / 1000;
+      const ended = ms(parent[parent.length - 1]);
+      const phases =
+        `phases: planning ${((planned - started) / 1000).toFixed(2)} s, ranges ${((rangesTo - rangesFrom) / 1000).toFixed(2)} s ` +
+        `(${(laneSeconds / ((rangesTo - rangesFrom) / 1000)).toFixed(1)} running on average), closing ${((ended - rangesTo) / 1000).toFixed(2)} s`;
+      return { activities, phases };
+    };
+    const truncate = () => pool.query('TRUNCATE cars, car_rejects, sync_runs, sync_removal_candidates, sync_page_cursors');
 
     const want = (s: (typeof SCENARIOS)[number]) => opts.scenarios.includes(s);
     let reads: { query: string; idle: number[]; busy: number[] }[] = [];
@@ -301,8 +330,8 @@ async function main(): Promise<void> {
       const used = row.requests / row.wallSeconds / opts.rateLimit;
       const s = await admin('stats');
       const spanSeconds = (Number(s.lastRequestAt) - Number(s.firstRequestAt)) / 1000;
-      row.note =
-        `${(used * 100).toFixed(1)}% of the allowed rate used over the run's wall time ` +
+      row.note +=
+        `; ${(used * 100).toFixed(1)}% of the allowed rate used over the run's wall time ` +
         `(${((row.requests / spanSeconds / opts.rateLimit) * 100).toFixed(1)}% from its first request to its last), ` +
         `${((row.rateLimited / row.requests) * 100).toFixed(2)}% answered 429, at most ${s.maxRequestsInAnyWindow} requests in any 1 s`;
       await admin('faults', { rateLimit: null });

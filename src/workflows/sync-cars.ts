@@ -167,10 +167,10 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
     plan = await startRun({ workflowId: info.workflowId, runId: info.firstExecutionRunId, input });
     const runPlan = plan;
     const { pageSize, pagesPerRange, concurrency } = plan.tuning;
-    // Passes run one after another, so each is cut into at least `concurrency` ranges to keep every lane busy.
-    const carsPerRange = (total: number) => Math.min(pageSize * pagesPerRange, Math.max(pageSize, Math.ceil(total / concurrency)));
+    // Passes run one after another: each is cut to keep every lane busy until it ends.
+    const sizes = { lanes: concurrency, minCars: pageSize, maxCars: pageSize * pagesPerRange };
     jobs = plan.passes.flatMap((pass) =>
-      partitionIds(pass.firstId, pass.lastId, pass.total, carsPerRange(pass.total)).map((range) => ({
+      partitionIds(pass.firstId, pass.lastId, pass.total, sizes).map((range) => ({
         runId: runPlan.runId,
         range,
         filter: pass.filter,
@@ -204,36 +204,43 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
   /** Starts ranges in order while fewer than `concurrency` run and the run is not paused. */
   async function runRanges(runPlan: RunPlan, all: RangeJob[]): Promise<void> {
     let failure: unknown;
-    const results: Promise<void>[] = [];
-    let previousPass: string | undefined;
-    for (const { passName, ...job } of all) {
-      // Passes run one after the other: the priority makes are all written before any other make.
-      if (previousPass !== undefined && passName !== previousPass) await condition(() => failure !== undefined || running.size === 0);
-      previousPass = passName;
-      await condition(() => failure !== undefined || (!paused && running.size < runPlan.tuning.concurrency));
-      if (failure !== undefined) break;
+    // Children asked for but not started yet: starts are not awaited one by one, so lanes fill at once.
+    let starting = 0;
+    const busy = () => running.size + starting;
+    const runOne = async ({ passName, ...job }: RangeJob, count: number) => {
       const { range } = job;
-      const child = await startChild(SyncRangeWorkflow, {
-        workflowId: `${info.workflowId}/range-${job.index}-of-${all.length}`,
-        staticSummary: `${passName}: ids ${range.afterId + 1}..${range.maxId ?? 'end'} (range ${job.index} of ${all.length})`,
-        args: [{ ...job, tuning: { ...runPlan.tuning }, paused }],
-      });
+      let child: ChildWorkflowHandle<typeof SyncRangeWorkflow>;
+      try {
+        child = await startChild(SyncRangeWorkflow, {
+          workflowId: `${info.workflowId}/range-${job.index}-of-${count}`,
+          staticSummary: `${passName}: ids ${range.afterId + 1}..${range.maxId ?? 'end'} (range ${job.index} of ${count})`,
+          args: [{ ...job, tuning: { ...runPlan.tuning }, paused }],
+        });
+      } finally {
+        starting--;
+      }
       running.add(child);
       // A pause that came while this child was starting went only to the others.
       if (paused) void child.signal(pauseSignal).catch(() => undefined);
-      const result = child.result().then(
-        (counts) => {
-          totals = addCounts(totals, counts);
-          rangesDone++;
-        },
-        (err: unknown) => {
-          failure ??= err;
-        },
-      );
-      results.push(result.finally(() => {
+      try {
+        const counts = await child.result();
+        totals = addCounts(totals, counts);
+        rangesDone++;
+      } finally {
         running.delete(child);
         backingOff.delete(job.index);
-      }));
+      }
+    };
+    const results: Promise<void>[] = [];
+    let previousPass: string | undefined;
+    for (const job of all) {
+      // Passes run one after the other: the priority makes are all written before any other make.
+      if (previousPass !== undefined && job.passName !== previousPass) await condition(() => failure !== undefined || busy() === 0);
+      previousPass = job.passName;
+      await condition(() => failure !== undefined || (!paused && busy() < runPlan.tuning.concurrency));
+      if (failure !== undefined) break;
+      starting++;
+      results.push(runOne(job, all.length).catch((err: unknown) => void (failure ??= err)));
     }
     await Promise.all(results);
     if (failure !== undefined) throw failure;
