@@ -98,6 +98,11 @@ export interface PageResult extends PageCounts {
   finishedAtMs: number;
 }
 
+/** A range's counts, and when its last page finished (worker clock). */
+export interface RangeResult extends PageCounts {
+  finishedAtMs: number;
+}
+
 export interface RangeInput {
   runId: string;
   /** 1-based position among the run's ranges. */

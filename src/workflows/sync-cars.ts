@@ -47,7 +47,9 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
   let paused = false;
   let plan: RunPlan | undefined;
   let jobs: RangeJob[] = [];
-  let live: PageCounts = ZERO_COUNTS;
+  // Counts of finished ranges are in `totals`; running ranges report theirs as they go.
+  let totals = ZERO_COUNTS;
+  const reported = new Map<number, PageCounts>();
   let lastPageAtMs = 0;
   let rangesDone = 0;
   let removed = 0;
@@ -56,6 +58,7 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
   const running = new Set<ChildWorkflowHandle<typeof SyncRangeWorkflow>>();
 
   const progress = (): Progress => {
+    const live = [...reported.values()].reduce(addCounts, totals);
     const pagesEstimate = plan ? Math.ceil(plan.total / plan.tuning.pageSize) + Math.max(0, jobs.length - 1) : 0;
     const seconds = plan && lastPageAtMs > plan.startedAtMs ? (lastPageAtMs - plan.startedAtMs) / 1000 : 0;
     const rowsPerSecond = seconds > 0 ? Math.round(live.carsSeen / seconds) : 0;
@@ -90,14 +93,15 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
   };
 
   setHandler(progressQuery, progress);
+  const report = (range: number, counts: PageCounts) => reported.set(range, addCounts(reported.get(range) ?? ZERO_COUNTS, counts));
   setHandler(pageSyncedSignal, ({ finishedAtMs, range, ...counts }) => {
-    live = addCounts(live, counts);
+    report(range, counts);
     backingOff.delete(range);
     lastPageAtMs = Math.max(lastPageAtMs, finishedAtMs);
     showDetails();
   });
   setHandler(rangeBackingOffSignal, ({ range, reason, retries, waitSeconds }) => {
-    live = addCounts(live, { ...ZERO_COUNTS, retries });
+    report(range, { ...ZERO_COUNTS, retries });
     backingOff.add(range);
     lastError = `range ${range}: ${reason} (waiting ${waitSeconds} s)`;
     showDetails();
@@ -131,7 +135,6 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
     { validator: validateTuningChange(() => plan) },
   );
 
-  let totals = ZERO_COUNTS;
   const closeRun = async (status: SyncSummary['status']) => {
     const summary = { ...totals, runId: info.firstExecutionRunId, mode: plan?.mode ?? input.mode ?? 'full', status, ranges: jobs.length, notes: plan?.notes ?? [] };
     const outcome = await CancellationScope.nonCancellable(() =>
@@ -166,11 +169,17 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
   try {
     plan = await startRun({ workflowId: info.workflowId, runId: info.firstExecutionRunId, input });
     const runPlan = plan;
-    const { pageSize, pagesPerRange, concurrency } = plan.tuning;
-    // Passes run one after another: each is cut to keep every lane busy until it ends.
-    const sizes = { lanes: concurrency, minCars: pageSize, maxCars: pageSize * pagesPerRange };
+    const { pageSize, pagesPerRange, concurrency, requestsPerSecond } = plan.tuning;
+    // Passes run one after another: each is cut to keep every lane busy until it ends. Each range costs
+    // a request for its last, partial page: under a request budget, ranges are as few as the lanes allow.
+    const sizes = (total: number) => {
+      const maxCars = pageSize * pagesPerRange;
+      if (requestsPerSecond === 0) return { lanes: concurrency, minCars: Math.min(maxCars, 2 * pageSize), maxCars };
+      const even = Math.min(maxCars, Math.max(pageSize, Math.ceil(total / concurrency)));
+      return { lanes: concurrency, minCars: even, maxCars: even };
+    };
     jobs = plan.passes.flatMap((pass) =>
-      partitionIds(pass.firstId, pass.lastId, pass.total, sizes).map((range) => ({
+      partitionIds(pass.firstId, pass.lastId, pass.total, sizes(pass.total)).map((range) => ({
         runId: runPlan.runId,
         range,
         filter: pass.filter,
@@ -197,7 +206,6 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
   showDetails();
   const summary = await closeRun('completed');
   state = 'completed';
-  live = totals;
   showDetails();
   return summary;
 
@@ -223,9 +231,13 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
       // A pause that came while this child was starting went only to the others.
       if (paused) void child.signal(pauseSignal).catch(() => undefined);
       try {
-        const counts = await child.result();
+        // The result holds every count of the range, including what it reported on the way.
+        const { finishedAtMs, ...counts } = await child.result();
         totals = addCounts(totals, counts);
+        reported.delete(job.index);
+        lastPageAtMs = Math.max(lastPageAtMs, finishedAtMs);
         rangesDone++;
+        showDetails();
       } finally {
         running.delete(child);
         backingOff.delete(job.index);

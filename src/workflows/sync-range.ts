@@ -15,7 +15,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { isNonRetryable } from '../errors';
-import { addCounts, ZERO_COUNTS, type PageCounts, type RangeInput } from '../sync-types';
+import { addCounts, ZERO_COUNTS, type PageCounts, type RangeInput, type RangeResult } from '../sync-types';
 import { pageSyncedSignal, pauseSignal, rangeBackingOffSignal, rangeTuningSignal, resumeSignal } from './messages';
 import { rootCause } from './failures';
 import { PAGE_ATTEMPTS, PAGES_ACTIVITY, RANGE_BACKOFF } from './policies';
@@ -29,7 +29,7 @@ const { syncPages } = proxyActivities<Activities>(PAGES_ACTIVITY);
  * after its current page. When a page keeps failing with transient trouble, the range waits
  * (doubling, jittered) and says so to the parent, until `giveUpAfterSeconds` of waiting have passed.
  */
-export async function SyncRangeWorkflow(input: RangeInput, carried: PageCounts = ZERO_COUNTS): Promise<PageCounts> {
+export async function SyncRangeWorkflow(input: RangeInput, carried: PageCounts = ZERO_COUNTS): Promise<RangeResult> {
   let paused = input.paused;
   const tuning = { ...input.tuning };
   // The scope of the running activity: cancelling it makes the activity stop after its current page.
@@ -53,6 +53,7 @@ export async function SyncRangeWorkflow(input: RangeInput, carried: PageCounts =
   };
 
   let totals = carried;
+  let lastPageAtMs = 0;
   let afterId = input.range.afterId;
   let waitedMs = 0;
   let waits = 0;
@@ -86,8 +87,10 @@ export async function SyncRangeWorkflow(input: RangeInput, carried: PageCounts =
     waits = 0;
     const { nextAfterId, done, finishedAtMs, ...counts } = page;
     totals = addCounts(totals, counts);
-    if (parent) report(parent.signal(pageSyncedSignal, { ...counts, range: input.index, finishedAtMs }));
+    lastPageAtMs = finishedAtMs;
     if (done || nextAfterId === null) break;
+    // The last pages' counts reach the parent with the range's result.
+    if (parent) report(parent.signal(pageSyncedSignal, { ...counts, range: input.index, finishedAtMs }));
     afterId = nextAfterId;
     if (workflowInfo().continueAsNewSuggested) {
       await Promise.all(reports);
@@ -95,7 +98,7 @@ export async function SyncRangeWorkflow(input: RangeInput, carried: PageCounts =
     }
   }
   await Promise.all(reports);
-  return totals;
+  return { ...totals, finishedAtMs: lastPageAtMs };
 }
 
 /** Retryable trouble that outlasted the page's quick retries: worth waiting out. */
