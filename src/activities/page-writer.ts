@@ -74,8 +74,11 @@ ON CONFLICT (payload_hash) DO NOTHING`;
 
 const CANDIDATES_SQL = `
 INSERT INTO sync_removal_candidates (run_id, car_id)
-SELECT $1, c.id FROM cars c
-WHERE c.id > $2 AND ($3::bigint IS NULL OR c.id <= $3) AND c.removed_at IS NULL AND c.id <> ALL($4::bigint[])
+SELECT $1, c.id
+-- OFFSET 0 keeps the planner on the primary key for the id range: left alone, it ANDs in a scan of the
+-- whole listing index (partial on removed_at IS NULL), which cost 14 ms a page instead of 1 at 200k cars.
+FROM (SELECT id, make, removed_at, synced_at FROM cars WHERE id > $2 AND ($3::bigint IS NULL OR id <= $3) OFFSET 0) c
+WHERE c.removed_at IS NULL AND c.id <> ALL($4::bigint[])
   AND ($5::text[] IS NULL OR (c.make = ANY($5::text[])
     -- A car last seen invalid may have lost its make: a make filter not returning it proves nothing.
     AND NOT EXISTS (SELECT 1 FROM car_rejects r WHERE r.car_id = c.id AND r.seen_at > c.synced_at)))
