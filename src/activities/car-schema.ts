@@ -49,7 +49,8 @@ export function checkRecord(record: unknown): RecordCheck {
   return { ok: false, carId: usableId(record), reasons };
 }
 
-function usableId(record: unknown): number | null {
+/** The record's id when it is one carsync can key on: a positive safe integer. */
+export function usableId(record: unknown): number | null {
   const id = (record as { id?: unknown } | null)?.id;
   return typeof id === 'number' && Number.isSafeInteger(id) && id > 0 ? id : null;
 }

@@ -2,7 +2,8 @@ import type { Pool, PoolClient } from 'pg';
 import type { Car } from '../car';
 import { addCounts, type PageCounts } from '../sync-types';
 import { inTransaction } from '../db/transaction';
-import { carHash, payloadHash } from './car-hash';
+import { payloadHash } from './car-hash';
+import { checkRecord } from './car-schema';
 
 export interface Reject {
   carId: number | null;
@@ -10,9 +11,18 @@ export interface Reject {
   reasons: string[];
 }
 
+/** A record with a usable id, the first with that id on its page, and the hash of its mirrored fields. */
+export interface HashedRecord {
+  id: number;
+  hash: string;
+  record: Record<string, unknown>;
+}
+
 export interface PageWrite {
   runId: string;
-  cars: Car[];
+  /** Validated only when new or changed: a record whose hash matches its stored row is the stored car. */
+  records: HashedRecord[];
+  /** Records already found invalid (no usable id, or an id seen earlier on the page). */
   rejects: Reject[];
   batchSize: number;
   /** The ids of the page's records, valid or not. */
@@ -100,22 +110,29 @@ export async function committedCursor(pool: Pool, runId: string, activity: strin
 
 /** Writes one fetched page in one transaction. Idempotent: every write is keyed on the upstream id or payload. */
 export async function writePage(pool: Pool, page: PageWrite): Promise<PageWriteResult> {
-  const rows = page.cars.map((car) => ({ ...car, data_hash: carHash(car) }));
   return inTransaction(pool, async (client) => {
-    const changedIds = rows.length
-      ? new Set((await client.query<{ id: number | string }>(CHANGED_IDS_SQL, [rows.map((r) => r.id), rows.map((r) => r.data_hash)])).rows.map((r) => Number(r.id)))
+    const { records } = page;
+    const changedIds = records.length
+      ? new Set((await client.query<{ id: number | string }>(CHANGED_IDS_SQL, [records.map((r) => r.id), records.map((r) => r.hash)])).rows.map((r) => Number(r.id)))
       : new Set<number>();
-    const changed = rows.filter((row) => changedIds.has(row.id));
+    const rows: Row[] = [];
+    const rejects = [...page.rejects];
+    for (const { id, hash, record } of records) {
+      if (!changedIds.has(id)) continue;
+      const check = checkRecord(record);
+      if (check.ok) rows.push({ ...check.car, data_hash: hash });
+      else rejects.push({ carId: id, payload: record, reasons: check.reasons });
+    }
     let inserted = 0;
     let updated = 0;
-    for (let start = 0; start < changed.length; start += page.batchSize) {
-      const counts = await upsertRows(client, changed.slice(start, start + page.batchSize));
+    for (let start = 0; start < rows.length; start += page.batchSize) {
+      const counts = await upsertRows(client, rows.slice(start, start + page.batchSize));
       inserted += counts.inserted;
       updated += counts.updated;
     }
-    if (page.rejects.length > 0) {
-      const rejects = page.rejects.map((r) => ({ car_id: r.carId, payload: r.payload, reasons: r.reasons, payload_hash: payloadHash(r.payload) }));
-      await client.query(REJECTS_SQL, [JSON.stringify(rejects), page.runId]);
+    if (rejects.length > 0) {
+      const rejectRows = rejects.map((r) => ({ car_id: r.carId, payload: r.payload, reasons: r.reasons, payload_hash: payloadHash(r.payload) }));
+      await client.query(REJECTS_SQL, [JSON.stringify(rejectRows), page.runId]);
     }
     if (page.coverage) {
       const { afterId, throughId, makes } = page.coverage;
@@ -124,15 +141,18 @@ export async function writePage(pool: Pool, page: PageWrite): Promise<PageWriteR
     if (page.withdrawSeen) {
       await client.query('DELETE FROM sync_removal_candidates WHERE run_id = $1 AND car_id = ANY($2::bigint[])', [page.runId, page.seenIds]);
     }
-    const written = { inserted, updated, unchanged: page.cars.length - inserted - updated, rejected: page.rejects.length };
+    const carsSeen = records.length + page.rejects.length;
+    const written = { inserted, updated, unchanged: records.length - changedIds.size, rejected: rejects.length };
     const { activity, nextAfterId, done, carried } = page.cursor;
-    const counts = addCounts(carried, { ...written, pages: 1, carsSeen: page.cars.length + page.rejects.length, retries: 0 });
+    const counts = addCounts(carried, { ...written, pages: 1, carsSeen, retries: 0 });
     await client.query(CURSOR_SQL, [page.runId, activity, nextAfterId, done, JSON.stringify(counts)]);
     return written;
   });
 }
 
-async function upsertRows(client: PoolClient, rows: (Car & { data_hash: string })[]): Promise<{ inserted: number; updated: number }> {
+type Row = Car & { data_hash: string };
+
+async function upsertRows(client: PoolClient, rows: Row[]): Promise<{ inserted: number; updated: number }> {
   const result = await client.query<{ inserted: boolean }>(UPSERT_SQL, [JSON.stringify(rows)]);
   let inserted = 0;
   for (const row of result.rows) if (row.inserted) inserted++;

@@ -1,11 +1,11 @@
 import { Context } from '@temporalio/activity';
-import type { Car } from '../car';
 import { ApplicationFailure } from '@temporalio/common';
 import { isNonRetryable, UpstreamNetworkError } from '../errors';
 import { addCounts, ZERO_COUNTS, type IdRange, type ListingFilter, type PageCounts, type PageResult, type RunTuning } from '../sync-types';
-import { checkRecord } from './car-schema';
+import { recordHash } from './car-hash';
+import { checkRecord, usableId } from './car-schema';
 import type { ActivityDeps } from './deps';
-import { committedCursor, writePage, type Reject } from './page-writer';
+import { committedCursor, writePage, type HashedRecord, type Reject } from './page-writer';
 import { withRetryDelay } from './retry-delay';
 
 /** Heartbeats carry the cursor; the worker sends them at most once a second (maxHeartbeatThrottleInterval). */
@@ -102,25 +102,26 @@ export function createSyncPages({ pool, api, limiter, metrics }: ActivityDeps) {
     }
     const done = page.data.length < tuning.pageSize || nextAfterId === null || (range.maxId !== null && nextAfterId >= range.maxId);
 
-    const cars: Car[] = [];
+    // Records are hashed as received; the writer validates only those new or changed since stored.
+    const records: HashedRecord[] = [];
     const rejects: Reject[] = [];
     const seenIds = new Set<number>();
     for (const record of page.data) {
-      const check = checkRecord(record);
-      if (check.ok && !seenIds.has(check.car.id)) {
-        cars.push(check.car);
-      } else if (check.ok) {
-        rejects.push({ carId: check.car.id, payload: record, reasons: ['id: appears twice on one page'] });
+      const id = usableId(record);
+      if (id === null) {
+        const check = checkRecord(record);
+        rejects.push({ carId: null, payload: record, reasons: check.ok ? ['id: not usable'] : check.reasons });
+      } else if (seenIds.has(id)) {
+        rejects.push({ carId: id, payload: record, reasons: ['id: appears twice on one page'] });
       } else {
-        rejects.push({ carId: check.carId, payload: record, reasons: check.reasons });
+        seenIds.add(id);
+        records.push({ id, hash: recordHash(record as Record<string, unknown>), record: record as Record<string, unknown> });
       }
-      const id = check.ok ? check.car.id : check.carId;
-      if (id !== null) seenIds.add(id);
     }
 
     const written = await writePage(pool, {
       runId,
-      cars,
+      records,
       rejects,
       batchSize: tuning.batchSize,
       seenIds: [...seenIds],

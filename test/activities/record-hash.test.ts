@@ -1,0 +1,32 @@
+import { recordHash } from '../../src/activities/car-hash';
+import { checkRecord } from '../../src/activities/car-schema';
+import { Dataset } from '../../src/simulator/dataset';
+
+/** The page writer skips validating records whose hash matches the stored row: that must be safe. */
+describe('recordHash', () => {
+  const dataset = new Dataset({ seed: 5, size: 200 });
+  const car = dataset.validCars()[0] as unknown as Record<string, unknown>;
+
+  it('hashes a record as received the same as the car it validates to, unknown fields aside', () => {
+    const received = { ...car, views: 1234 };
+    const check = checkRecord(received);
+    expect(check.ok).toBe(true);
+    expect(recordHash(received)).toBe(recordHash(check.ok ? (check.car as unknown as Record<string, unknown>) : {}));
+  });
+
+  it('tells an absent field from a null one, so a record missing a field cannot pass for the stored car', () => {
+    const nullTrim = { ...car, trim: null };
+    const absentTrim: Record<string, unknown> = { ...nullTrim };
+    delete absentTrim.trim;
+    expect(checkRecord(nullTrim).ok).toBe(true);
+    expect(checkRecord(absentTrim).ok).toBe(false);
+    expect(recordHash(absentTrim)).not.toBe(recordHash(nullTrim));
+  });
+
+  it('changes when any mirrored field changes', () => {
+    const changes = { price: Number(car.price) + 1, images: [...(car.images as string[]), 'https://x.example/1.jpg'], make: `${String(car.make)}x`, updated_at: '2030-01-01T00:00:00Z' };
+    for (const [field, value] of Object.entries(changes)) {
+      expect(recordHash({ ...car, [field]: value })).not.toBe(recordHash(car));
+    }
+  });
+});
