@@ -272,9 +272,11 @@ async function main(): Promise<void> {
       const rangesTo = Math.max(...childSpans.map(([, b]) => b));
       const laneSeconds = childSpans.reduce((sum, [a, b]) => sum + (b - a), 0) / 1000;
       const ended = ms(parent[parent.length - 1]);
+      const finishStarted = ms([...parent].reverse().find((e) => e.activityTaskStartedEventAttributes));
+      const finishCompleted = ms([...parent].reverse().find((e) => e.activityTaskCompletedEventAttributes));
       const phases =
         `phases: planning ${((planned - started) / 1000).toFixed(2)} s, ranges ${((rangesTo - rangesFrom) / 1000).toFixed(2)} s ` +
-        `(${(laneSeconds / ((rangesTo - rangesFrom) / 1000)).toFixed(1)} running on average), closing ${((ended - rangesTo) / 1000).toFixed(2)} s`;
+        `(${(laneSeconds / ((rangesTo - rangesFrom) / 1000)).toFixed(1)} running on average), closing ${((ended - rangesTo) / 1000).toFixed(2)} s (finishRun ${((finishCompleted - finishStarted) / 1000).toFixed(2)} s)`;
       return { activities, phases };
     };
     const truncate = () => pool.query('TRUNCATE cars, car_rejects, sync_runs, sync_removal_candidates, sync_page_cursors');

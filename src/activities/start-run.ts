@@ -85,19 +85,23 @@ export function createStartRun({ pool, api, limiter, defaults }: ActivityDeps) {
    * Without a completed run to go on, the second pass reads everything (the priority cars twice).
    */
   async function fullPasses(tuning: RunTuning, notes: string[]): Promise<Pass[]> {
-    const everything = await survey({}, tuning);
-    const all: Pass = { ...everything, name: 'all makes', trackRemovals: true, revisits: false };
     const priority = tuning.priorityMakes;
-    if (priority.length === 0 || everything.total === 0) return [all];
     const { rows } = await pool.query<{ make: string }>('SELECT DISTINCT make FROM cars WHERE make <> ALL($1::text[]) ORDER BY make', [priority]);
     const others = rows.map((r) => r.make);
-    if (others.length === 0) {
+    const split = priority.length > 0 && others.length > 0;
+    // The surveys are independent: asked at once, planning takes two round trips instead of six.
+    const [everything, first, rest] = await Promise.all([
+      survey({}, tuning),
+      split ? survey({ makes: priority }, tuning) : undefined,
+      split ? survey({ makes: others }, tuning) : undefined,
+    ]);
+    const all: Pass = { ...everything, name: 'all makes', trackRemovals: true, revisits: false };
+    if (priority.length === 0 || everything.total === 0) return [all];
+    if (!first || !rest) {
       notes.push('no earlier sync has seen any make but the priority ones, so this run read all makes in one pass');
       return [all];
     }
-    const first = await survey({ makes: priority }, tuning);
     const firstPass: Pass = { ...first, name: `priority makes (${priority.join(', ')})`, trackRemovals: true, revisits: false };
-    const rest = await survey({ makes: others }, tuning);
     const restPass: Pass = { ...rest, name: 'other makes', trackRemovals: true, revisits: true };
     const unselected = everything.total - first.total - rest.total;
     if (unselected === 0) return [firstPass, restPass];
