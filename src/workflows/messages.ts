@@ -8,7 +8,7 @@ export const progressQuery = defineQuery<Progress>('progress');
 /** Changes the request rate and concurrency of a running sync; answers with the tuning now in force. */
 export const setTuningUpdate = defineUpdate<RunTuning, [TuningChange]>('setTuning');
 
-/** Internal: a range child reports each written page to its parent, so progress is live. */
+/** Internal: a range child reports the pages each of its activities wrote (all but the last; its result carries those), so progress is live. */
 export const pageSyncedSignal = defineSignal<[PageCounts & { range: number; finishedAtMs: number }]>('pageSynced');
 /** Internal: a range child reports that it is waiting out upstream trouble. */
 export const rangeBackingOffSignal = defineSignal<[{ range: number; reason: string; retries: number; waitSeconds: number }]>('rangeBackingOff');
