@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
@@ -170,6 +171,8 @@ async function main(): Promise<void> {
     const startSimulator = async (cars: number) => {
       simPort = await freePort();
       sim = spawnTs('src/simulator/main.ts', ['--port', String(simPort), '--size', String(cars), '--latency-ms', String(opts.latencyMs)], process.env);
+      // The upstream runs on other machines in production: here it yields the CPU, like the worker does (CARSYNC_WORKER_NICE).
+      if (sim.pid) setPriority(sim.pid, 10);
       const current = sim;
       cleanups.push(() => stopProcess(current));
       await waitFor('the simulator', async () => (await fetch(`http://127.0.0.1:${simPort}/_admin/stats`)).ok);

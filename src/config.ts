@@ -8,7 +8,7 @@ export const tuningSchema = z.object({
   /** Records per upstream request; the API allows 1..1000 and larger pages mean fewer round trips. */
   pageSize: z.coerce.number().int().min(1).max(1000).default(1000),
   /** Page-range child workflows in flight at once. */
-  concurrency: z.coerce.number().int().min(1).max(256).default(16),
+  concurrency: z.coerce.number().int().min(1).max(256).default(8),
   /** Upstream requests per second for this worker; 0 means unlimited. */
   requestsPerSecond: z.coerce.number().min(0).max(10_000).default(0),
   /** Rows per INSERT statement. */
@@ -53,6 +53,7 @@ const envSchema = z.object({
   CARSYNC_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   CARSYNC_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   CARSYNC_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  CARSYNC_WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   CARSYNC_PAGE_SIZE: tuningSchema.shape.pageSize,
   CARSYNC_CONCURRENCY: tuningSchema.shape.concurrency,
   CARSYNC_REQUESTS_PER_SECOND: tuningSchema.shape.requestsPerSecond,
@@ -78,6 +79,8 @@ export interface WorkerConfig {
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Port of the Prometheus endpoint (`/metrics`); 0 for none. */
   metricsPort: number;
+  /** The worker's CPU priority (Unix nice, 0 to 19): a background sync yields to services on the same host. */
+  nice: number;
 }
 
 export class ConfigurationError extends Error {
@@ -119,6 +122,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     },
     logLevel: e.CARSYNC_LOG_LEVEL,
     metricsPort: e.CARSYNC_METRICS_PORT,
+    nice: e.CARSYNC_WORKER_NICE,
   };
 }
 

@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { Pool } from 'pg';
 import { createActivities } from './activities';
@@ -64,6 +65,13 @@ export async function buildWorker(
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
+  // Before the SDK starts its threads, which inherit it. Raising one's own nice value needs no privilege.
+  let niceProblem: string | undefined;
+  try {
+    if (config.nice > 0) setPriority(config.nice);
+  } catch (err) {
+    niceProblem = (err as Error).message;
+  }
   Runtime.install({
     logger: jsonLogger(config.logLevel),
     // Our own handlers below: the SDK's stop listening after the first signal, and a second one would kill the process.
@@ -80,6 +88,7 @@ async function main(): Promise<void> {
         }
       : undefined,
   });
+  if (niceProblem) Runtime.instance().logger.warn('could not lower the worker\'s CPU priority (CARSYNC_WORKER_NICE)', { error: niceProblem });
   // The Docker image ships a prebuilt bundle (src/dev/bundle-workflows.ts); elsewhere, bundle at start-up.
   const bundlePath = process.env.CARSYNC_WORKFLOW_BUNDLE;
   const { worker, run } = await buildWorker(config, bundlePath ? { workflowBundle: { codePath: bundlePath } } : {});

@@ -38,6 +38,12 @@ describe('the worker refuses bad configuration', () => {
     expect(stderr).toMatch(/CARSYNC_PAGE_SIZE: .*1000/);
   });
 
+  it('names a nice value the worker cannot take', async () => {
+    const { code, stderr } = await start('src/worker.ts', { ...good, CARSYNC_WORKER_NICE: '-5' });
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/CARSYNC_WORKER_NICE: .*0/);
+  });
+
   it('names DATABASE_URL for db:migrate too', async () => {
     const { code, stderr } = await start('src/db/migrate-cli.ts', { DATABASE_URL: 'not a url' });
     expect(code).not.toBe(0);
