@@ -284,6 +284,14 @@ describe('docker-compose.yml', () => {
     for (const name of ['temporal-db', 'carsync-db']) expect(JSON.stringify(services[name].healthcheck?.test)).toContain('pg_isready');
   });
 
+  it('gives the Temporal server the dynamic config that turns on eager activity execution', () => {
+    const temporal = services.temporal as { volumes?: string[] };
+    const mount = (temporal.volumes ?? []).find((v) => v.startsWith('./deploy/'))!;
+    const [source, target] = mount.split(':');
+    expect(target).toBe(`/etc/temporal/${envOf(services.temporal, {}).DYNAMIC_CONFIG_FILE_PATH}`);
+    expect(parse(readFileSync(path.join(root, source), 'utf8'))).toEqual({ 'system.enableActivityEagerExecution': [{ value: true }] });
+  });
+
   it('keeps data in named volumes and publishes no database port', () => {
     for (const name of ['temporal-db', 'carsync-db']) {
       expect(services[name].ports ?? []).toEqual([]);
