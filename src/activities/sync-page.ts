@@ -11,15 +11,10 @@ import { withRetryDelay } from './retry-delay';
 /** Heartbeats carry the cursor; the worker sends them at most once a second (maxHeartbeatThrottleInterval). */
 const HEARTBEAT_INTERVAL_MS = 1_000;
 
-/**
- * How long one activity keeps taking pages before it returns, so the range reports progress to its
- * parent. Each activity and its report cost the Temporal server and the workflow thread about as much
- * as writing a page does; a few seconds' worth of pages per activity makes that cost small.
- */
-export const PAGES_BUDGET_MS = 4_000;
-
 export interface SyncPagesInput {
   runId: string;
+  /** Take pages for about this long, then return (see policies.ts's PAGES_BUDGET_MS). */
+  budgetMs: number;
   filter: ListingFilter;
   /** Cars on these pages may have been seen by an earlier pass of the run (see Pass.revisits). */
   revisits: boolean;
@@ -44,7 +39,7 @@ interface Cursor {
 
 /**
  * Syncs pages of a range one after another: fetches each, validates each record, writes the page
- * together with the activity's cursor. Returns after PAGES_BUDGET_MS, at the range's end, or when
+ * together with the activity's cursor. Returns after `budgetMs`, at the range's end, or when
  * cancelled (the range pauses or retunes that way) with what it did; car data never leaves the
  * activity. When a page keeps failing after earlier pages of this call succeeded, it returns those
  * and the range calls again, so the workflow's retries start from the failing page.
@@ -58,7 +53,7 @@ export function createSyncPages({ pool, api, limiter, metrics }: ActivityDeps) {
     const activity = `${workflowExecution?.workflowId ?? input.runId}@${input.range.afterId}`;
     // Heartbeats let the server notice a killed worker within the heartbeat timeout, and bring cancellation.
     const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
-    const deadline = Date.now() + PAGES_BUDGET_MS;
+    const deadline = Date.now() + input.budgetMs;
     const retries = attempt - 1;
     try {
       const committed = await committedCursor(pool, input.runId, activity);

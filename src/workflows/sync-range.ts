@@ -18,7 +18,7 @@ import { isNonRetryable } from '../errors';
 import { addCounts, ZERO_COUNTS, type PageCounts, type RangeInput, type RangeResult } from '../sync-types';
 import { pageSyncedSignal, pauseSignal, rangeBackingOffSignal, rangeTuningSignal, resumeSignal } from './messages';
 import { rootCause } from './failures';
-import { PAGE_ATTEMPTS, PAGES_ACTIVITY, RANGE_BACKOFF } from './policies';
+import { PAGE_ATTEMPTS, PAGES_ACTIVITY, PAGES_BUDGET_MS, RANGE_BACKOFF } from './policies';
 
 const { syncPages } = proxyActivities<Activities>(PAGES_ACTIVITY);
 
@@ -62,7 +62,8 @@ export async function SyncRangeWorkflow(input: RangeInput, carried: PageCounts =
     let page;
     try {
       const { runId, filter, trackRemovals, revisits } = input;
-      const args = { runId, range: { afterId, maxId: input.range.maxId }, filter, tuning: { ...tuning }, trackRemovals, revisits };
+      const budgetMs = totals.pages === 0 ? PAGES_BUDGET_MS.first : PAGES_BUDGET_MS.then;
+      const args = { runId, budgetMs, range: { afterId, maxId: input.range.maxId }, filter, tuning: { ...tuning }, trackRemovals, revisits };
       running = new CancellationScope();
       page = await running.run(() => syncPages(args));
     } catch (err) {
