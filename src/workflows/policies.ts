@@ -23,7 +23,8 @@ export const PAGE_ATTEMPTS = 5;
  * How long one syncPages activity keeps taking pages before it returns, so the range reports progress
  * to its parent. Each activity and its report cost the Temporal server and the workflow thread about
  * as much as writing a page does: a few seconds' worth of pages per activity makes that cost small.
- * A range's first activity returns sooner, so a run shows progress within a second or two.
+ * The first activity of each range in a run's first wave returns sooner, so the run shows progress
+ * within a second or two.
  */
 export const PAGES_BUDGET_MS = { first: 1_000, then: 4_000 } as const;
 

@@ -62,7 +62,8 @@ export async function SyncRangeWorkflow(input: RangeInput, carried: PageCounts =
     let page;
     try {
       const { runId, filter, trackRemovals, revisits } = input;
-      const budgetMs = totals.pages === 0 ? PAGES_BUDGET_MS.first : PAGES_BUDGET_MS.then;
+      // The run's first wave of ranges reports soon, so progress shows at once.
+      const budgetMs = totals.pages === 0 && input.index <= tuning.concurrency ? PAGES_BUDGET_MS.first : PAGES_BUDGET_MS.then;
       const args = { runId, budgetMs, range: { afterId, maxId: input.range.maxId }, filter, tuning: { ...tuning }, trackRemovals, revisits };
       running = new CancellationScope();
       page = await running.run(() => syncPages(args));
