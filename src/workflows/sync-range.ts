@@ -62,8 +62,9 @@ export async function SyncRangeWorkflow(input: RangeInput, carried: PageCounts =
     let page;
     try {
       const { runId, filter, trackRemovals, revisits } = input;
-      // The run's first wave of ranges reports soon, so progress shows at once.
-      const budgetMs = totals.pages === 0 && input.index <= tuning.concurrency ? PAGES_BUDGET_MS.first : PAGES_BUDGET_MS.then;
+      // The run's first wave of ranges reports soon, so progress shows at once (a budgeted run pages slowly anyway).
+      const firstWave = totals.pages === 0 && input.index <= tuning.concurrency && tuning.requestsPerSecond === 0;
+      const budgetMs = firstWave ? PAGES_BUDGET_MS.first : PAGES_BUDGET_MS.then;
       const args = { runId, budgetMs, range: { afterId, maxId: input.range.maxId }, filter, tuning: { ...tuning }, trackRemovals, revisits };
       running = new CancellationScope();
       page = await running.run(() => syncPages(args));
