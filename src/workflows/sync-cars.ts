@@ -56,6 +56,8 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
   const backingOff = new Set<number>();
   let lastError: string | null = null;
   const running = new Set<ChildWorkflowHandle<typeof SyncRangeWorkflow>>();
+  // Children asked for but not started yet: starts are not awaited one by one, so lanes fill at once.
+  const starting = new Set<Promise<ChildWorkflowHandle<typeof SyncRangeWorkflow>>>();
 
   const progress = (): Progress => {
     const live = [...reported.values()].reduce(addCounts, totals);
@@ -106,9 +108,10 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
     lastError = `range ${range}: ${reason} (waiting ${waitSeconds} s)`;
     showDetails();
   });
+  // A child still starting gets the message once it has started: it was given the state from before.
   // A child may finish while a signal is on its way to it; that child needs it no more.
   const tellRunning = async (send: (child: ChildWorkflowHandle<typeof SyncRangeWorkflow>) => Promise<void>) => {
-    await Promise.allSettled([...running].map(send));
+    await Promise.allSettled([...[...running].map(send), ...[...starting].map(async (started) => send(await started))]);
   };
   setHandler(pauseSignal, async () => {
     paused = true;
@@ -185,11 +188,9 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
         filter: pass.filter,
         trackRemovals: pass.trackRemovals,
         revisits: pass.revisits,
-        index: 0,
         passName: pass.name,
       })),
-    );
-    jobs.forEach((job, i) => (job.index = i + 1));
+    ).map((job, i) => ({ ...job, index: i + 1 }));
     state = 'running';
     showDetails();
     await rangesScope.run(() => runRanges(runPlan, jobs));
@@ -212,24 +213,22 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
   /** Starts ranges in order while fewer than `concurrency` run and the run is not paused. */
   async function runRanges(runPlan: RunPlan, all: RangeJob[]): Promise<void> {
     let failure: unknown;
-    // Children asked for but not started yet: starts are not awaited one by one, so lanes fill at once.
-    let starting = 0;
-    const busy = () => running.size + starting;
+    const busy = () => running.size + starting.size;
     const runOne = async ({ passName, ...job }: RangeJob, count: number) => {
       const { range } = job;
+      const started = startChild(SyncRangeWorkflow, {
+        workflowId: `${info.workflowId}/range-${job.index}-of-${count}`,
+        staticSummary: `${passName}: ids ${range.afterId + 1}..${range.maxId ?? 'end'} (range ${job.index} of ${count})`,
+        args: [{ ...job, tuning: { ...runPlan.tuning }, paused }],
+      });
+      starting.add(started);
       let child: ChildWorkflowHandle<typeof SyncRangeWorkflow>;
       try {
-        child = await startChild(SyncRangeWorkflow, {
-          workflowId: `${info.workflowId}/range-${job.index}-of-${count}`,
-          staticSummary: `${passName}: ids ${range.afterId + 1}..${range.maxId ?? 'end'} (range ${job.index} of ${count})`,
-          args: [{ ...job, tuning: { ...runPlan.tuning }, paused }],
-        });
+        child = await started;
       } finally {
-        starting--;
+        starting.delete(started);
       }
       running.add(child);
-      // A pause that came while this child was starting went only to the others.
-      if (paused) void child.signal(pauseSignal).catch(() => undefined);
       try {
         // The result holds every count of the range, including what it reported on the way.
         const { finishedAtMs, ...counts } = await child.result();
@@ -251,7 +250,6 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
       previousPass = job.passName;
       await condition(() => failure !== undefined || (!paused && busy() < runPlan.tuning.concurrency));
       if (failure !== undefined) break;
-      starting++;
       results.push(runOne(job, all.length).catch((err: unknown) => void (failure ??= err)));
     }
     await Promise.all(results);
