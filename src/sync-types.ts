@@ -92,8 +92,9 @@ export interface PageCounts {
   retries: number;
 }
 
+/** What one syncPages call did: its counts, where the range goes on from, and whether it is done. */
 export interface PageResult extends PageCounts {
-  nextAfterId: number | null;
+  nextAfterId: number;
   done: boolean;
   finishedAtMs: number;
 }

@@ -41,14 +41,14 @@ export interface PageWrite {
   /** Withdraw removal candidates of this run for the cars the page saw (an earlier attempt or pass may have recorded them). */
   withdrawSeen: boolean;
   /** Committed with the page: where the activity got to, and its counts so far (`carried` plus this page). */
-  cursor: { activity: string; nextAfterId: number | null; done: boolean; carried: PageCounts };
+  cursor: { activity: string; afterId: number; done: boolean; carried: PageCounts };
 }
 
-export interface PageWriteResult {
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  rejected: number;
+/** Where a syncPages activity got to: the cursor to go on from, and its counts so far. */
+export interface Cursor {
+  afterId: number;
+  done: boolean;
+  counts: PageCounts;
 }
 
 // Ids and hashes only: most pages of a re-sync are unchanged, and this answers them without shipping the cars.
@@ -99,17 +99,20 @@ INSERT INTO sync_page_cursors (run_id, activity, after_id, done, counts) VALUES 
 ON CONFLICT (run_id, activity) DO UPDATE SET after_id = EXCLUDED.after_id, done = EXCLUDED.done, counts = EXCLUDED.counts`;
 
 /** Where a syncPages activity got to, as its last committed page left it; null before its first page. */
-export async function committedCursor(pool: Pool, runId: string, activity: string): Promise<{ afterId: number | null; done: boolean; counts: PageCounts } | null> {
-  const { rows } = await pool.query<{ after_id: string | null; done: boolean; counts: PageCounts }>(
+export async function committedCursor(pool: Pool, runId: string, activity: string): Promise<Cursor | null> {
+  const { rows } = await pool.query<{ after_id: string; done: boolean; counts: PageCounts }>(
     'SELECT after_id, done, counts FROM sync_page_cursors WHERE run_id = $1 AND activity = $2',
     [runId, activity],
   );
   const row = rows[0];
-  return row ? { afterId: row.after_id === null ? null : Number(row.after_id), done: row.done, counts: row.counts } : null;
+  return row ? { afterId: Number(row.after_id), done: row.done, counts: row.counts } : null;
 }
 
-/** Writes one fetched page in one transaction. Idempotent: every write is keyed on the upstream id or payload. */
-export async function writePage(pool: Pool, page: PageWrite): Promise<PageWriteResult> {
+/**
+ * Writes one fetched page in one transaction, and returns its counts. Idempotent: every write is
+ * keyed on the upstream id or payload.
+ */
+export async function writePage(pool: Pool, page: PageWrite): Promise<PageCounts> {
   return inTransaction(pool, async (client) => {
     const { records } = page;
     const changedIds = records.length
@@ -141,12 +144,18 @@ export async function writePage(pool: Pool, page: PageWrite): Promise<PageWriteR
     if (page.withdrawSeen) {
       await client.query('DELETE FROM sync_removal_candidates WHERE run_id = $1 AND car_id = ANY($2::bigint[])', [page.runId, page.seenIds]);
     }
-    const carsSeen = records.length + page.rejects.length;
-    const written = { inserted, updated, unchanged: records.length - changedIds.size, rejected: rejects.length };
-    const { activity, nextAfterId, done, carried } = page.cursor;
-    const counts = addCounts(carried, { ...written, pages: 1, carsSeen, retries: 0 });
-    await client.query(CURSOR_SQL, [page.runId, activity, nextAfterId, done, JSON.stringify(counts)]);
-    return written;
+    const counts: PageCounts = {
+      pages: 1,
+      carsSeen: records.length + page.rejects.length,
+      inserted,
+      updated,
+      unchanged: records.length - changedIds.size,
+      rejected: rejects.length,
+      retries: 0,
+    };
+    const { activity, afterId, done, carried } = page.cursor;
+    await client.query(CURSOR_SQL, [page.runId, activity, afterId, done, JSON.stringify(addCounts(carried, counts))]);
+    return counts;
   });
 }
 

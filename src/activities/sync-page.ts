@@ -1,14 +1,14 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { isNonRetryable, UpstreamNetworkError } from '../errors';
-import { addCounts, ZERO_COUNTS, type IdRange, type ListingFilter, type PageCounts, type PageResult, type RunTuning } from '../sync-types';
+import { addCounts, ZERO_COUNTS, type IdRange, type ListingFilter, type PageResult, type RunTuning } from '../sync-types';
 import { recordHash } from './car-hash';
 import { checkRecord, usableId } from './car-schema';
 import type { ActivityDeps } from './deps';
-import { committedCursor, writePage, type HashedRecord, type Reject } from './page-writer';
+import { committedCursor, writePage, type Cursor, type HashedRecord, type Reject } from './page-writer';
 import { withRetryDelay } from './retry-delay';
 
-/** Heartbeats carry the cursor; the worker sends them at most once a second (maxHeartbeatThrottleInterval). */
+/** The worker sends heartbeats at most once a second (maxHeartbeatThrottleInterval); each may bring a cancellation. */
 const HEARTBEAT_INTERVAL_MS = 1_000;
 
 export interface SyncPagesInput {
@@ -22,19 +22,6 @@ export interface SyncPagesInput {
   range: IdRange;
   tuning: RunTuning;
   trackRemovals: boolean;
-}
-
-interface PageStep {
-  counts: PageCounts;
-  nextAfterId: number | null;
-  done: boolean;
-}
-
-/** Where this call got to: a retry after a lost worker resumes after its last committed page. */
-interface Cursor {
-  afterId: number;
-  done: boolean;
-  counts: PageCounts;
 }
 
 /**
@@ -56,10 +43,7 @@ export function createSyncPages({ pool, api, limiter, metrics }: ActivityDeps) {
     const deadline = Date.now() + input.budgetMs;
     const retries = attempt - 1;
     try {
-      const committed = await committedCursor(pool, input.runId, activity);
-      let cursor: Cursor = committed
-        ? { afterId: committed.afterId ?? input.range.afterId, done: committed.done || committed.afterId === null, counts: committed.counts }
-        : { afterId: input.range.afterId, done: false, counts: ZERO_COUNTS };
+      let cursor: Cursor = (await committedCursor(pool, input.runId, activity)) ?? { afterId: input.range.afterId, done: false, counts: ZERO_COUNTS };
       const result = (nextRetries: number): PageResult => ({
         ...cursor.counts,
         retries: nextRetries,
@@ -68,15 +52,13 @@ export function createSyncPages({ pool, api, limiter, metrics }: ActivityDeps) {
         finishedAtMs: Date.now(),
       });
       while (!cursor.done) {
-        let page: PageStep;
         try {
-          page = await syncOnePage({ ...input, range: { afterId: cursor.afterId, maxId: input.range.maxId } }, { activity, carried: cursor.counts });
+          cursor = await syncOnePage(input, activity, cursor);
         } catch (err) {
           if (cursor.counts.pages === 0 || (err instanceof ApplicationFailure && isNonRetryable(err))) throw err;
           // Hand over what is done; the range's next call retries this page.
           return result(retries + 1);
         }
-        cursor = { afterId: page.nextAfterId ?? cursor.afterId, done: page.done, counts: addCounts(cursor.counts, page.counts) };
         if (context.cancellationSignal.aborted || Date.now() >= deadline) break;
       }
       return result(retries);
@@ -87,7 +69,9 @@ export function createSyncPages({ pool, api, limiter, metrics }: ActivityDeps) {
     }
   };
 
-  async function syncOnePage({ runId, range, filter, tuning, trackRemovals, revisits }: SyncPagesInput, call: { activity: string; carried: PageCounts }): Promise<PageStep> {
+  /** Syncs the page after `from`, and returns the cursor it committed with it. */
+  async function syncOnePage({ runId, range: { maxId }, filter, tuning, trackRemovals, revisits }: SyncPagesInput, activity: string, from: Cursor): Promise<Cursor> {
+    const range = { afterId: from.afterId, maxId };
     await limiter.acquire(tuning.requestsPerSecond);
     const page = await api.fetchPage({ perPage: tuning.pageSize, afterId: range.afterId, maxId: range.maxId, ...filter });
 
@@ -114,7 +98,8 @@ export function createSyncPages({ pool, api, limiter, metrics }: ActivityDeps) {
       }
     }
 
-    const written = await writePage(pool, {
+    const afterId = nextAfterId ?? range.afterId;
+    const counts = await writePage(pool, {
       runId,
       records,
       rejects,
@@ -123,14 +108,13 @@ export function createSyncPages({ pool, api, limiter, metrics }: ActivityDeps) {
       coverage: trackRemovals ? { afterId: range.afterId, throughId: done ? range.maxId : nextAfterId, makes: filter.makes ?? null } : undefined,
       // Pages are never written twice (the cursor commits with them), but a revisiting pass follows passes that wrote these cars.
       withdrawSeen: revisits,
-      cursor: { activity: call.activity, nextAfterId, done, carried: call.carried },
+      cursor: { activity, afterId, done, carried: from.counts },
     });
     metrics.pageSynced();
-    metrics.carsSynced('inserted', written.inserted);
-    metrics.carsSynced('updated', written.updated);
-    metrics.carsSynced('unchanged', written.unchanged);
-    metrics.carsSynced('rejected', written.rejected);
-    const counts = { pages: 1, carsSeen: page.data.length, ...written, retries: 0 };
-    return { counts, nextAfterId, done };
+    metrics.carsSynced('inserted', counts.inserted);
+    metrics.carsSynced('updated', counts.updated);
+    metrics.carsSynced('unchanged', counts.unchanged);
+    metrics.carsSynced('rejected', counts.rejected);
+    return { afterId, done, counts: addCounts(from.counts, counts) };
   }
 }

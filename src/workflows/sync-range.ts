@@ -91,7 +91,7 @@ export async function SyncRangeWorkflow(input: RangeInput, carried: PageCounts =
     const { nextAfterId, done, finishedAtMs, ...counts } = page;
     totals = addCounts(totals, counts);
     lastPageAtMs = finishedAtMs;
-    if (done || nextAfterId === null) break;
+    if (done) break;
     // The last pages' counts reach the parent with the range's result.
     if (parent) report(parent.signal(pageSyncedSignal, { ...counts, range: input.index, finishedAtMs }));
     afterId = nextAfterId;
