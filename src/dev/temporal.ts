@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { canConnect, errorMessage, freePort, sleep, tail, watchExit, type ExitWatch } from './processes';
+import { canConnect, errorMessage, freePort, signalChild, sleep, stopWithGrace, tail, watchExit, type ExitWatch } from './processes';
 
 /** The CLI release the project is tested against; the go build and the pip wheel are both pinned to it. */
 export const TEMPORAL_CLI_VERSION = '1.5.1';
@@ -186,19 +186,15 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions = {}
     fs.closeSync(logFd);
   }
   const exit = watchExit(child);
-  const killOnExit = (): void => killGroup(child, 'SIGKILL');
+  const sendGroup = (sig: NodeJS.Signals): void => signalChild(child, sig, { group: true });
+  const killOnExit = (): void => sendGroup('SIGKILL');
   process.on('exit', killOnExit);
 
   const stop = async (): Promise<void> => {
     process.removeListener('exit', killOnExit);
-    if (!exit.done()) {
-      killGroup(child, 'SIGTERM');
-      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), STOP_GRACE_MS);
-      await exit.promise;
-      clearTimeout(timer);
-    }
+    await stopWithGrace(exit, sendGroup, 'SIGTERM', 'SIGKILL', STOP_GRACE_MS);
     // Anything the server left in its group.
-    killGroup(child, 'SIGKILL');
+    sendGroup('SIGKILL');
   };
 
   const address = `127.0.0.1:${port}`;
@@ -248,15 +244,6 @@ async function waitUntilReady(port: number, namespace: string, exit: ExitWatch, 
     `Temporal dev server at ${address} not ready after ${START_TIMEOUT_MS} ms (${errorMessage(lastError)}). ` +
       `Last output (${logFile}):\n${tail(logFile)}`,
   );
-}
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // ESRCH: the group is already gone.
-  }
 }
 
 function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {

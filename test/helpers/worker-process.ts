@@ -5,6 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { signalChild } from '../../src/dev/processes';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
@@ -23,7 +24,7 @@ export interface WorkerProcess {
 const running = new Set<ChildProcess>();
 // A failed or timed-out test must not leave workers polling the shared Temporal server.
 process.on('exit', () => {
-  for (const child of running) signalGroup(child, 'SIGKILL');
+  for (const child of running) signalChild(child, 'SIGKILL', { group: true });
 });
 
 /** Variables the worker reads: a test's worker gets those the test gives it, never the shell's. */
@@ -50,7 +51,7 @@ export function spawnWorker(env: Record<string, string>): WorkerProcess {
   const exited = once(child, 'exit').then(([code, signal]) => {
     running.delete(child);
     // tsx runs the worker in a node child of its own; the group is gone only when that one is too.
-    signalGroup(child, 'SIGKILL');
+    signalChild(child, 'SIGKILL', { group: true });
     return { code: code as number | null, signal: signal as NodeJS.Signals | null };
   });
   return {
@@ -58,19 +59,10 @@ export function spawnWorker(env: Record<string, string>): WorkerProcess {
     output: () => output,
     exited,
     kill: async () => {
-      signalGroup(child, 'SIGKILL');
+      signalChild(child, 'SIGKILL', { group: true });
       await exited;
     },
   };
-}
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // ESRCH: the group is already gone.
-  }
 }
 
 /**
