@@ -86,8 +86,10 @@ export function createStartRun({ pool, api, limiter, defaults }: ActivityDeps) {
    */
   async function fullPasses(tuning: RunTuning, notes: string[]): Promise<Pass[]> {
     const priority = tuning.priorityMakes;
-    const { rows } = await pool.query<{ make: string }>('SELECT DISTINCT make FROM cars WHERE make <> ALL($1::text[]) ORDER BY make', [priority]);
-    const others = rows.map((r) => r.make);
+    // A scan of every car: only worth it when there are priority makes to split off.
+    const others = priority.length
+      ? (await pool.query<{ make: string }>('SELECT DISTINCT make FROM cars WHERE make <> ALL($1::text[]) ORDER BY make', [priority])).rows.map((r) => r.make)
+      : [];
     const split = priority.length > 0 && others.length > 0;
     // The surveys are independent: asked at once, planning takes two round trips instead of six.
     const [everything, first, rest] = await Promise.all([
