@@ -51,9 +51,9 @@ export class InvalidRunInputError extends ApplicationFailure {
 /** Failure types no retry can fix: the run stops and says what to change. */
 export const NON_RETRYABLE_ERROR_TYPES = ['UpstreamConfigError', 'UpstreamAuthError', 'InvalidRunInputError'];
 
-/** True when retrying cannot help: the failure says so, or its type is one of the classes above. */
-export function isNonRetryable(failure: ApplicationFailure): boolean {
-  return Boolean(failure.nonRetryable) || NON_RETRYABLE_ERROR_TYPES.includes(failure.type ?? '');
+/** True when retrying cannot help: an ApplicationFailure that says so, or whose type is one of the classes above. */
+export function isNonRetryable(err: unknown): boolean {
+  return err instanceof ApplicationFailure && (Boolean(err.nonRetryable) || NON_RETRYABLE_ERROR_TYPES.includes(err.type ?? ''));
 }
 
 /** How each HTTP status maps to an error class, and the hint the operator gets with it. */

@@ -12,7 +12,7 @@ export function withRetryDelay(err: unknown, attempt: number): unknown {
     const retryAfterMs = Number(err.nextRetryDelay ?? 1000);
     return new UpstreamRateLimitedError(err.message, Math.round(retryAfterMs * (1 + Math.random() / 5)));
   }
-  if (err instanceof ApplicationFailure && isNonRetryable(err)) return err;
+  if (isNonRetryable(err)) return err;
   if (!(err instanceof Error)) return err;
   const type = err instanceof ApplicationFailure ? err.type : (err.constructor?.name ?? err.name);
   return ApplicationFailure.create({ type: type ?? 'Error', message: err.message, nextRetryDelay: backoffDelayMs(attempt) });

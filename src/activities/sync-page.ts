@@ -1,5 +1,4 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import { isNonRetryable, UpstreamNetworkError } from '../errors';
 import { addCounts, ZERO_COUNTS, type IdRange, type ListingFilter, type PageResult, type RunTuning } from '../sync-types';
 import { recordHash } from './car-hash';
@@ -55,7 +54,7 @@ export function createSyncPages({ pool, api, limiter, metrics }: ActivityDeps) {
         try {
           cursor = await syncOnePage(input, activity, cursor);
         } catch (err) {
-          if (cursor.counts.pages === 0 || (err instanceof ApplicationFailure && isNonRetryable(err))) throw err;
+          if (cursor.counts.pages === 0 || isNonRetryable(err)) throw err;
           // Hand over what is done; the range's next call retries this page.
           return result(retries + 1);
         }
