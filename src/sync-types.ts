@@ -120,6 +120,7 @@ export interface RemovalOutcome {
   removed: number;
   candidates: number;
   brakeTripped: boolean;
+  /** The most removals the brake allows (maxRemovalShare of the listed cars); 0 when there were no candidates, as the listing is then not counted. */
   limit: number;
 }
 

@@ -24,14 +24,15 @@ export function createFinishRun({ pool }: ActivityDeps) {
     return inTransaction(pool, async (client) => {
       let outcome: RemovalOutcome = { removed: 0, candidates: 0, brakeTripped: false, limit: 0 };
       if (applyRemovals) {
-        const { rows } = await client.query<{ candidates: string; listed: string }>(
-          `SELECT (SELECT count(*) FROM sync_removal_candidates s JOIN cars c ON c.id = s.car_id
-                    WHERE s.run_id = $1 AND c.removed_at IS NULL) AS candidates,
-                  (SELECT count(*) FROM cars WHERE removed_at IS NULL) AS listed`,
+        const { rows } = await client.query<{ candidates: string }>(
+          `SELECT count(*) AS candidates FROM sync_removal_candidates s JOIN cars c ON c.id = s.car_id
+           WHERE s.run_id = $1 AND c.removed_at IS NULL`,
           [runId],
         );
         const candidates = Number(rows[0].candidates);
-        const limit = Math.floor(Number(rows[0].listed) * maxRemovalShare);
+        // Counting the whole listing is a scan of every car: only worth it when there is something to remove.
+        const listed = candidates === 0 ? 0 : Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM cars WHERE removed_at IS NULL')).rows[0].n);
+        const limit = Math.floor(listed * maxRemovalShare);
         const brakeTripped = candidates > limit;
         let removed = 0;
         if (!brakeTripped && candidates > 0) {
