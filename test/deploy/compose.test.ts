@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { loadDatabaseUrl, loadWorkerConfig } from '../../src/config';
 import { parseSimulatorArgs } from '../../src/simulator/cli';
+import { SERVER_DYNAMIC_CONFIG } from '../../src/dev/temporal';
 
 /**
  * The deployment files, checked without a Docker engine: docker-compose.yml's structure and wiring,
@@ -284,12 +285,13 @@ describe('docker-compose.yml', () => {
     for (const name of ['temporal-db', 'carsync-db']) expect(JSON.stringify(services[name].healthcheck?.test)).toContain('pg_isready');
   });
 
-  it('gives the Temporal server the dynamic config that turns on eager activity execution', () => {
+  it("gives the Temporal server the dev server's dynamic config (eager activities, transfer queue read rate)", () => {
     const temporal = services.temporal as { volumes?: string[] };
     const mount = (temporal.volumes ?? []).find((v) => v.startsWith('./deploy/'))!;
     const [source, target] = mount.split(':');
     expect(target).toBe(`/etc/temporal/${envOf(services.temporal, {}).DYNAMIC_CONFIG_FILE_PATH}`);
-    expect(parse(readFileSync(path.join(root, source), 'utf8'))).toEqual({ 'system.enableActivityEagerExecution': [{ value: true }] });
+    const expected = Object.fromEntries(Object.entries(SERVER_DYNAMIC_CONFIG).map(([key, value]) => [key, [{ value }]]));
+    expect(parse(readFileSync(path.join(root, source), 'utf8'))).toEqual(expected);
   });
 
   it('keeps data in named volumes and publishes no database port', () => {
