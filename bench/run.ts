@@ -39,6 +39,9 @@ const argsSchema = z.object({
 interface Row {
   scenario: string;
   wallSeconds: number;
+  /** Epoch ms of the workflow start call and of its result. */
+  startedAt: number;
+  endedAt: number;
   cars: number;
   pages: number;
   apiP50: number | null;
@@ -230,10 +233,12 @@ async function main(): Promise<void> {
       resetPeak();
       const cpu0 = cpuNow();
       const began = performance.now();
+      const startedAt = Date.now();
       const handle = await client.workflow.start('SyncCarsWorkflow', { taskQueue, workflowId: `bench-${Date.now()}-${n++}`, args: [input] });
       const result = handle.result() as Promise<SyncSummary>;
       const [summary] = await Promise.all([result, during?.(result)]);
       const wallSeconds = (performance.now() - began) / 1000;
+      const endedAt = Date.now();
       const cpu1 = cpuNow();
       const stats1 = await admin('stats');
       const [p50, p95] = latencyQuantiles(metrics0, await scrape(), [0.5, 0.95]);
@@ -241,6 +246,8 @@ async function main(): Promise<void> {
       const row: Row = {
         scenario,
         wallSeconds,
+        startedAt,
+        endedAt,
         cars: summary.carsSeen,
         pages: summary.pages,
         apiP50: p50,
@@ -338,14 +345,17 @@ async function main(): Promise<void> {
       row.note +=
         `; ${(used * 100).toFixed(1)}% of the allowed rate used over the run's wall time ` +
         `(${((row.requests / spanSeconds / opts.rateLimit) * 100).toFixed(1)}% from its first request to its last), ` +
-        `${((row.rateLimited / row.requests) * 100).toFixed(2)}% answered 429, at most ${s.maxRequestsInAnyWindow} requests in any 1 s`;
+        `${((row.rateLimited / row.requests) * 100).toFixed(2)}% answered 429, at most ${s.maxRequestsInAnyWindow} requests in any 1 s; ` +
+        `first request ${Number(s.firstRequestAt) - row.startedAt} ms after the start, last ${row.endedAt - Number(s.lastRequestAt)} ms before the end, ` +
+        `longest pauses between requests ${(s.longestGapsMs as number[]).join(', ')} ms`;
       await admin('faults', { rateLimit: null });
     }
     if (want('naive')) {
       const began = performance.now();
+      const startedAt = Date.now();
       const { cars, pages } = await naiveSync(pool, simUrl(), 'sim-key', opts.naiveCars);
       const wallSeconds = (performance.now() - began) / 1000;
-      rows.push({ scenario: `naive baseline (${cars} cars)`, wallSeconds, cars, pages, apiP50: null, apiP95: null, rateLimited: 0, requests: pages, rowsWritten: cars, peakRssMb: null, activities: null, children: null, cpu: null });
+      rows.push({ scenario: `naive baseline (${cars} cars)`, wallSeconds, startedAt, endedAt: Date.now(), cars, pages, apiP50: null, apiP95: null, rateLimited: 0, requests: pages, rowsWritten: cars, peakRssMb: null, activities: null, children: null, cpu: null });
       console.error(`  naive: ${wallSeconds.toFixed(1)} s, ${Math.round(cars / wallSeconds)} cars/s`);
     }
     if (want('scale')) {

@@ -104,6 +104,7 @@ function statsJson(sim: Simulator, windowMs: number) {
     maxRequestsInAnyWindow: sim.stats.maxRequestsInAnyWindow(windowMs),
     firstRequestAt: sim.stats.requestTimes[0] ?? null,
     lastRequestAt: sim.stats.requestTimes.at(-1) ?? null,
+    longestGapsMs: sim.stats.longestGaps(5),
     listed: sim.dataset.size,
     maxId: sim.dataset.maxId,
   };

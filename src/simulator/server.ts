@@ -90,6 +90,12 @@ export class SimulatorStats {
     return max;
   }
 
+  /** The `n` longest pauses between consecutive listing requests, in ms, longest first. */
+  longestGaps(n: number): number[] {
+    const gaps = this.requestTimes.slice(1).map((t, i) => t - this.requestTimes[i]);
+    return gaps.sort((a, b) => b - a).slice(0, n);
+  }
+
   reset(): void {
     this.requests = 0;
     this.byStatus = {};
