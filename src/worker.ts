@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { Pool } from 'pg';
@@ -63,12 +64,29 @@ export async function buildWorker(
   }
 }
 
+/**
+ * Sets the process's nice value. Under Linux's autogroup scheduling (on by default on desktops and many
+ * servers) a nice value weighs only against processes of the same session: a worker that leads its own
+ * session (a service, or a process started with setsid) would still get a full share of the CPU against
+ * every other session. So such a worker lowers its session's group too; one started from a shell leaves
+ * the shell's group alone.
+ */
+export function lowerCpuPriority(nice: number): void {
+  setPriority(nice);
+  const autogroup = '/proc/self/autogroup';
+  if (!existsSync(autogroup)) return;
+  // /proc/self/stat: "pid (comm) state ppid pgrp session ..."; comm may hold spaces, so split after its ')'.
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const session = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+  if (session === process.pid) writeFileSync(autogroup, String(nice));
+}
+
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
   // Before the SDK starts its threads, which inherit it. Raising one's own nice value needs no privilege.
   let niceProblem: string | undefined;
   try {
-    if (config.nice > 0) setPriority(config.nice);
+    if (config.nice > 0) lowerCpuPriority(config.nice);
   } catch (err) {
     niceProblem = (err as Error).message;
   }
