@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -83,8 +83,12 @@ function cpuTicks(pid: number, withChildren = false): number {
   return total;
 }
 
+/**
+ * Each in its own session, as a service would be: under autogroup scheduling the bench's reads would
+ * otherwise share one scheduling group with the worker and the simulator and queue behind them.
+ */
 function spawnTs(script: string, args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, script), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, script), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   child.stderr?.on('data', (d) => process.stderr.write(`[${script}] ${d}`));
   return child;
 }
@@ -174,8 +178,10 @@ async function main(): Promise<void> {
     const startSimulator = async (cars: number) => {
       simPort = await freePort();
       sim = spawnTs('src/simulator/main.ts', ['--port', String(simPort), '--size', String(cars), '--latency-ms', String(opts.latencyMs)], process.env);
-      // The upstream runs on other machines in production: here it yields the CPU, like the worker does (CARSYNC_WORKER_NICE).
+      // The upstream runs on other machines in production: here it yields the CPU, like the worker does
+      // (CARSYNC_WORKER_NICE), to its own session's group as well.
       if (sim.pid) setPriority(sim.pid, 10);
+      if (sim.pid && existsSync(`/proc/${sim.pid}/autogroup`)) writeFileSync(`/proc/${sim.pid}/autogroup`, '10');
       const current = sim;
       cleanups.push(() => stopProcess(current));
       await waitFor('the simulator', async () => (await fetch(`http://127.0.0.1:${simPort}/_admin/stats`)).ok);
@@ -332,6 +338,7 @@ async function main(): Promise<void> {
         void finished.finally(() => (done = true)).catch(() => undefined);
         busy = await sample(() => done);
       });
+
       reads = queries.map((q, k) => ({ query: q.query, idle: idle[k], busy: busy[k] }));
     }
     if (want('ratelimited')) {
