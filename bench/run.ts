@@ -15,10 +15,11 @@ import { naiveSync } from './naive';
 
 const ROOT = join(__dirname, '..');
 const SCENARIOS = ['cold', 'unchanged', 'changed', 'ratelimited', 'naive', 'scale'] as const;
-const USAGE = `usage: npm run bench [-- --cars N --latency-ms MS --rate-limit RPS --naive-cars N --scenarios a,b --json FILE --cpu-prof DIR]
+const USAGE = `usage: npm run bench [-- --cars N --latency-ms MS --rate-limit RPS --naive-cars N --concurrency N --scenarios a,b --json FILE --cpu-prof DIR]
 
 Brings up PostgreSQL, the Temporal dev server, the simulator and a worker (each its own process),
-runs the scenarios one after the other in one run, and prints one table.
+runs the scenarios one after the other in one run, and prints one table. --concurrency sets every
+sync's ranges at once (the worker's default otherwise).
 scenarios: ${SCENARIOS.join(', ')} (default: all but scale; scale adds a cold sync of 5x the cars)`;
 
 const argsSchema = z.object({
@@ -26,6 +27,7 @@ const argsSchema = z.object({
   latencyMs: z.coerce.number().min(0).default(20),
   rateLimit: z.coerce.number().int().min(1).default(20),
   naiveCars: z.coerce.number().int().min(100).default(20_000),
+  concurrency: z.coerce.number().int().min(1).max(256).optional(),
   scenarios: z
     .string()
     .default(SCENARIOS.filter((s) => s !== 'scale').join(','))
@@ -136,6 +138,7 @@ async function main(): Promise<void> {
       'latency-ms': { type: 'string' },
       'rate-limit': { type: 'string' },
       'naive-cars': { type: 'string' },
+      concurrency: { type: 'string' },
       scenarios: { type: 'string' },
       json: { type: 'string' },
       'cpu-prof': { type: 'string' },
@@ -148,6 +151,7 @@ async function main(): Promise<void> {
     latencyMs: values['latency-ms'],
     rateLimit: values['rate-limit'],
     naiveCars: values['naive-cars'],
+    concurrency: values.concurrency,
     scenarios: values.scenarios,
     json: values.json,
     cpuProf: values['cpu-prof'],
@@ -240,7 +244,8 @@ async function main(): Promise<void> {
       const cpu0 = cpuNow();
       const began = performance.now();
       const startedAt = Date.now();
-      const handle = await client.workflow.start('SyncCarsWorkflow', { taskQueue, workflowId: `bench-${Date.now()}-${n++}`, args: [input] });
+      const args = [{ ...(opts.concurrency ? { concurrency: opts.concurrency } : {}), ...input }];
+      const handle = await client.workflow.start('SyncCarsWorkflow', { taskQueue, workflowId: `bench-${Date.now()}-${n++}`, args });
       const result = handle.result() as Promise<SyncSummary>;
       const [summary] = await Promise.all([result, during?.(result)]);
       const wallSeconds = (performance.now() - began) / 1000;
