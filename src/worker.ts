@@ -47,6 +47,10 @@ export async function buildWorker(
       maxConcurrentWorkflowTaskExecutions: MAX_CONCURRENT_WORKFLOW_TASKS,
       // Heartbeats bring a range's pause or retune to its running activity: within a second.
       maxHeartbeatThrottleInterval: '1 second',
+      // A workflow task waiting on a dead worker's sticky queue goes to the shared queue after this (10 s by
+      // default): a killed worker holding the parent stalled the run that long. A live worker takes its
+      // sticky tasks within milliseconds; one slower than this only costs another worker a history replay.
+      stickyQueueScheduleToStartTimeout: '3 seconds',
     });
     return {
       worker,

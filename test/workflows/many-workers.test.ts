@@ -133,7 +133,7 @@ describe('several workers share one task queue and one upstream budget', () => {
     const pagesPerWorker = [victimPages, ...survivorPages];
     const rateLimited = sim.stats.byStatus[429] ?? 0;
     const maxPerSecond = sim.stats.maxRequestsInAnyWindow(1000);
-    // A workflow task left on the killed worker's sticky queue times out (10 s) before another worker takes it.
+    // A workflow task left on the killed worker's sticky queue times out (3 s) before another worker takes it.
     const parentEvents = (await handle.fetchHistory()).events ?? [];
     const childIds = parentEvents.map((e) => e.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId).filter((id): id is string => !!id);
     const childEvents = (await Promise.all(childIds.map(async (id) => (await client.workflow.getHandle(id).fetchHistory()).events ?? []))).flat();
