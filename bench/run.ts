@@ -350,7 +350,8 @@ async function main(): Promise<void> {
       await admin('faults', { rateLimit: opts.rateLimit });
       await admin('mutate', { changeShare: 0.02 });
       await fetch(`${simUrl()}/_admin/stats`, { method: 'DELETE' });
-      const { row } = await sync(`rate-limited (${opts.rateLimit} req/s)`, { requestsPerSecond: opts.rateLimit * 0.98 });
+      // No requestsPerSecond: the worker paces itself from the limit the upstream's headers advertise.
+      const { row, summary } = await sync(`rate-limited (${opts.rateLimit} req/s)`);
       const used = row.requests / row.wallSeconds / opts.rateLimit;
       const s = await admin('stats');
       const spanSeconds = (Number(s.lastRequestAt) - Number(s.firstRequestAt)) / 1000;
@@ -358,6 +359,7 @@ async function main(): Promise<void> {
         `; ${(used * 100).toFixed(1)}% of the allowed rate used over the run's wall time ` +
         `(${((row.requests / spanSeconds / opts.rateLimit) * 100).toFixed(1)}% from its first request to its last), ` +
         `${((row.rateLimited / row.requests) * 100).toFixed(2)}% answered 429, at most ${s.maxRequestsInAnyWindow} requests in any 1 s; ` +
+        `${summary.notes.find((note) => note.includes('advertises')) ?? 'no note of an advertised limit'}; ` +
         `first request ${Number(s.firstRequestAt) - row.startedAt} ms after the start, last ${row.endedAt - Number(s.lastRequestAt)} ms before the end, ` +
         `longest pauses between requests ${(s.longestGapsMs as number[]).join(', ')} ms`;
       await admin('faults', { rateLimit: null });

@@ -30,7 +30,7 @@ flags:
   --mode MODE    full (default) or incremental
   --input JSON   the SyncCarsWorkflow input object, e.g. '{"concurrency":4}'
   --follow       after start, show live progress until the run ends, then its summary
-  --rps N        requests per second for tune (0: unlimited)
+  --rps N        requests per second for tune (0: none of its own; the upstream's advertised limit still applies)
   --concurrency N  page ranges in flight for tune
   --cron C       nightly full sync cron, default "${DEFAULT_CRON}"
   --timezone TZ  IANA time zone of the crons, default UTC
@@ -252,7 +252,7 @@ export async function run(command: Command, config: TemporalConfig, out: Output 
     }
     if (command.verb === 'tune') {
       const tuning = await handle.executeUpdate(setTuningUpdate, { args: [command.tuning!] });
-      out.write(`${id}: requestsPerSecond ${tuning.requestsPerSecond || 'unlimited'}, concurrency ${tuning.concurrency}\n`);
+      out.write(`${id}: requestsPerSecond ${tuning.requestsPerSecond || 'not set (the upstream\'s advertised limit only)'}, concurrency ${tuning.concurrency}\n`);
       return;
     }
     if (command.verb === 'pause') await handle.signal(pauseSignal);

@@ -9,7 +9,7 @@ export const tuningSchema = z.object({
   pageSize: z.coerce.number().int().min(1).max(1000).default(1000),
   /** Page-range child workflows in flight at once. */
   concurrency: z.coerce.number().int().min(1).max(256).default(8),
-  /** Upstream requests per second for this worker; 0 means unlimited. */
+  /** Upstream requests per second, shared by all workers; 0: no budget of its own (the upstream's advertised limit still paces requests). */
   requestsPerSecond: z.coerce.number().min(0).max(10_000).default(0),
   /** Rows per INSERT statement. */
   batchSize: z.coerce.number().int().min(1).max(10_000).default(1000),

@@ -29,9 +29,9 @@ export async function buildWorker(
   const pool = new Pool({ connectionString: config.databaseUrl, max: DATABASE_POOL_SIZE });
   // An idle connection dropped by a database restart must not crash the worker; the next query reconnects.
   pool.on('error', (err) => Runtime.instance().logger.warn('idle database connection lost', { error: err.message }));
-  const limiter = createRateLimiter(pool);
   const metrics = createMetrics(Runtime.instance().metricMeter);
   const api = createCarsApi({ ...config.api, observe: metrics.request });
+  const limiter = createRateLimiter(pool, { advertisedRate: api.advertisedRate });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const release = async () => {
     await Promise.allSettled([pool.end(), api.close(), connection.close()]);

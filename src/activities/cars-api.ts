@@ -17,6 +17,11 @@ export interface CarsQuery {
 
 export interface CarsApi {
   fetchPage(query: CarsQuery): Promise<Page>;
+  /**
+   * Requests per second the upstream's rate-limit headers allow: `X-RateLimit-Limit` per window, the
+   * window being the longest `X-RateLimit-Reset` of a served answer. Null until one has carried both.
+   */
+  advertisedRate(): number | null;
   close(): Promise<void>;
 }
 
@@ -45,6 +50,20 @@ export function createCarsApi(options: CarsApiOptions): CarsApi {
     'accept-encoding': 'gzip',
   };
 
+  let advertisedLimit: number | null = null;
+  let windowSeconds = 0;
+  /**
+   * From answers that were served: a refusal's reset may count a penalty beyond the window (the
+   * simulator's does). Values that are not positive numbers are ignored.
+   */
+  const learnLimit = (responseHeaders: Record<string, string | string[] | undefined>) => {
+    const limit = Number(header(responseHeaders, 'x-ratelimit-limit'));
+    const reset = Number(header(responseHeaders, 'x-ratelimit-reset'));
+    if (!(Number.isInteger(limit) && limit > 0 && Number.isFinite(reset) && reset > 0)) return;
+    advertisedLimit = limit;
+    windowSeconds = Math.max(windowSeconds, Math.ceil(reset));
+  };
+
   async function fetchPage(query: CarsQuery): Promise<Page> {
     const url = new URL(`${options.url}/v1/cars`);
     url.searchParams.set('per_page', String(query.perPage));
@@ -63,6 +82,7 @@ export function createCarsApi(options: CarsApiOptions): CarsApi {
       const response = await request(url, { dispatcher, headers, signal: AbortSignal.timeout(options.timeoutMs) });
       status = response.statusCode;
       responseHeaders = response.headers;
+      if (status === 200) learnLimit(responseHeaders);
       body = Buffer.from(await response.body.arrayBuffer());
       options.observe?.(status, performance.now() - started);
       if (responseHeaders['content-encoding'] === 'gzip') body = await gunzipAsync(body);
@@ -89,7 +109,11 @@ export function createCarsApi(options: CarsApiOptions): CarsApi {
     return page.data;
   }
 
-  return { fetchPage, close: () => dispatcher.close() };
+  return {
+    fetchPage,
+    advertisedRate: () => (advertisedLimit === null ? null : advertisedLimit / windowSeconds),
+    close: () => dispatcher.close(),
+  };
 }
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {

@@ -4,6 +4,7 @@ import { tuningSchema } from '../config';
 import { InvalidRunInputError, UpstreamNetworkError } from '../errors';
 import type { ListingFilter, Pass, RunPlan, RunTuning, SyncMode } from '../sync-types';
 import type { CarsApi } from './cars-api';
+import { ADVERTISED_RATE_HEADROOM, pacedRate } from './rate-limiter';
 import type { ActivityDeps } from './deps';
 import { withRetryDelay } from './retry-delay';
 
@@ -65,6 +66,14 @@ export function createStartRun({ pool, api, limiter, defaults }: ActivityDeps) {
       }
     }
     if (mode === 'full') passes = await fullPasses(tuning, notes);
+    // Planning's requests have told the worker the upstream's limit: the run is laid out for the rate it will get.
+    const advertised = api.advertisedRate();
+    const paced = pacedRate(tuning.requestsPerSecond, advertised);
+    if (paced !== tuning.requestsPerSecond) {
+      const asked = tuning.requestsPerSecond === 0 ? 'requestsPerSecond was not set' : `${tuning.requestsPerSecond} requests/s were asked`;
+      notes.push(`${asked}; the upstream advertises ${round(advertised!)} requests/s, so requests were paced at ${round(paced)}/s, ${ADVERTISED_RATE_HEADROOM * 100}% of that`);
+      tuning.requestsPerSecond = paced;
+    }
     await pool.query('UPDATE sync_runs SET mode = $2 WHERE run_id = $1', [runId, mode]);
     const total = passes!.reduce((sum, pass) => sum + pass.total, 0);
     return { runId, mode, tuning, total, passes: passes!, highWaterMark: new Date(startedAtMs).toISOString(), notes, startedAtMs };
@@ -133,6 +142,10 @@ async function surveyListing(api: CarsApi, acquire: () => Promise<void>, filter:
     if (lastId === null) throw new UpstreamNetworkError(`the listing shrank below ${total} cars while planning the run`);
   }
   return { filter, total, firstId: first.meta.next_after_id, lastId };
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

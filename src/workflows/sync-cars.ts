@@ -268,7 +268,7 @@ function validateTuningChange(currentPlan: () => RunPlan | undefined) {
       throw new Error(`concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, not ${JSON.stringify(concurrency)}`);
     }
     if (requestsPerSecond !== undefined && !(typeof requestsPerSecond === 'number' && requestsPerSecond >= 0 && requestsPerSecond <= MAX_REQUESTS_PER_SECOND)) {
-      throw new Error(`requestsPerSecond must be a number from 0 (unlimited) to ${MAX_REQUESTS_PER_SECOND}, not ${JSON.stringify(requestsPerSecond)}`);
+      throw new Error(`requestsPerSecond must be a number from 0 (no budget of its own: the upstream's advertised limit only) to ${MAX_REQUESTS_PER_SECOND}, not ${JSON.stringify(requestsPerSecond)}`);
     }
   };
 }

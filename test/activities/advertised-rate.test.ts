@@ -1,0 +1,50 @@
+import { createCarsApi } from '../../src/activities/cars-api';
+import { ADVERTISED_RATE_HEADROOM, pacedRate } from '../../src/activities/rate-limiter';
+import { createSimulator, type Simulator } from '../../src/simulator/server';
+
+describe('pacedRate', () => {
+  it("keeps the run's own budget while the upstream advertises nothing", () => {
+    expect(pacedRate(0, null)).toBe(0);
+    expect(pacedRate(7, null)).toBe(7);
+  });
+
+  it('paces a run without a budget just under the advertised rate', () => {
+    expect(pacedRate(0, 20)).toBeCloseTo(20 * ADVERTISED_RATE_HEADROOM);
+  });
+
+  it('takes the lower of the budget and what the upstream allows', () => {
+    expect(pacedRate(5, 20)).toBe(5);
+    expect(pacedRate(50, 20)).toBeCloseTo(20 * ADVERTISED_RATE_HEADROOM);
+  });
+
+  it('ignores an advertised rate no sync could reach', () => {
+    expect(pacedRate(0, 1_000_000)).toBe(0);
+    expect(pacedRate(3, 1_000_000)).toBe(3);
+  });
+});
+
+describe("the API client's advertised rate", () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await createSimulator({ seed: 3, size: 50, apiKey: 'k' });
+  });
+  afterAll(() => sim.close());
+
+  it("is unknown before the first answer, then the limit per window from served answers' headers, not from a refusal's", async () => {
+    sim.setRateLimit(2);
+    const api = createCarsApi({ url: sim.url, key: 'k', timeoutMs: 5_000 });
+    try {
+      expect(api.advertisedRate()).toBeNull();
+      await api.fetchPage({ perPage: 1 });
+      expect(api.advertisedRate()).toBe(2);
+      sim.setRateLimit(3);
+      // Ten quick requests span at most two windows, which allow six: at least one is refused.
+      const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => api.fetchPage({ perPage: 1 })));
+      expect(outcomes.some((o) => o.status === 'rejected')).toBe(true);
+      expect(api.advertisedRate()).toBe(3);
+    } finally {
+      await api.close();
+      sim.setRateLimit(null);
+    }
+  });
+});
