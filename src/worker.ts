@@ -31,7 +31,7 @@ export async function buildWorker(
   pool.on('error', (err) => Runtime.instance().logger.warn('idle database connection lost', { error: err.message }));
   const metrics = createMetrics(Runtime.instance().metricMeter);
   const api = createCarsApi({ ...config.api, observe: metrics.request });
-  const limiter = createRateLimiter(pool, { advertisedRate: api.advertisedRate });
+  const limiter = createRateLimiter(pool, { advertisedLimit: api.advertisedLimit });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const release = async () => {
     await Promise.allSettled([pool.end(), api.close(), connection.close()]);

@@ -17,12 +17,15 @@ export interface CarsQuery {
 
 export interface CarsApi {
   fetchPage(query: CarsQuery): Promise<Page>;
-  /**
-   * Requests per second the upstream's rate-limit headers allow: `X-RateLimit-Limit` per window, the
-   * window being the longest `X-RateLimit-Reset` of a served answer. Null until one has carried both.
-   */
-  advertisedRate(): number | null;
+  /** What the upstream's rate-limit headers allow; null until a served answer has carried them. */
+  advertisedLimit(): AdvertisedLimit | null;
   close(): Promise<void>;
+}
+
+/** `X-RateLimit-Limit` requests per window, the window being the longest `X-RateLimit-Reset` of a served answer. */
+export interface AdvertisedLimit {
+  limit: number;
+  windowSeconds: number;
 }
 
 export interface CarsApiOptions {
@@ -111,7 +114,7 @@ export function createCarsApi(options: CarsApiOptions): CarsApi {
 
   return {
     fetchPage,
-    advertisedRate: () => (advertisedLimit === null ? null : advertisedLimit / windowSeconds),
+    advertisedLimit: () => (advertisedLimit === null ? null : { limit: advertisedLimit, windowSeconds }),
     close: () => dispatcher.close(),
   };
 }

@@ -67,11 +67,12 @@ export function createStartRun({ pool, api, limiter, defaults }: ActivityDeps) {
     }
     if (mode === 'full') passes = await fullPasses(tuning, notes);
     // Planning's requests have told the worker the upstream's limit: the run is laid out for the rate it will get.
-    const advertised = api.advertisedRate();
+    const advertised = api.advertisedLimit();
     const paced = pacedRate(tuning.requestsPerSecond, advertised);
-    if (paced !== tuning.requestsPerSecond) {
+    if (advertised && paced !== tuning.requestsPerSecond) {
       const asked = tuning.requestsPerSecond === 0 ? 'requestsPerSecond was not set' : `${tuning.requestsPerSecond} requests/s were asked`;
-      notes.push(`${asked}; the upstream advertises ${round(advertised!)} requests/s, so requests were paced at ${round(paced)}/s, ${ADVERTISED_RATE_HEADROOM * 100}% of that`);
+      const allowed = `${advertised.limit} requests per ${advertised.windowSeconds === 1 ? 'second' : `${advertised.windowSeconds} s`}`;
+      notes.push(`${asked}; the upstream advertises ${allowed}, so requests were paced at ${round(paced)}/s, ${ADVERTISED_RATE_HEADROOM * 100}% of that`);
       tuning.requestsPerSecond = paced;
     }
     await pool.query('UPDATE sync_runs SET mode = $2 WHERE run_id = $1', [runId, mode]);

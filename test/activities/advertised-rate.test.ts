@@ -9,21 +9,22 @@ describe('pacedRate', () => {
   });
 
   it('paces a run without a budget just under the advertised rate', () => {
-    expect(pacedRate(0, 20)).toBeCloseTo(20 * ADVERTISED_RATE_HEADROOM);
+    expect(pacedRate(0, { limit: 20, windowSeconds: 1 })).toBeCloseTo(20 * ADVERTISED_RATE_HEADROOM);
+    expect(pacedRate(0, { limit: 1200, windowSeconds: 60 })).toBeCloseTo(20 * ADVERTISED_RATE_HEADROOM);
   });
 
   it('takes the lower of the budget and what the upstream allows', () => {
-    expect(pacedRate(5, 20)).toBe(5);
-    expect(pacedRate(50, 20)).toBeCloseTo(20 * ADVERTISED_RATE_HEADROOM);
+    expect(pacedRate(5, { limit: 20, windowSeconds: 1 })).toBe(5);
+    expect(pacedRate(50, { limit: 20, windowSeconds: 1 })).toBeCloseTo(20 * ADVERTISED_RATE_HEADROOM);
   });
 
   it('ignores an advertised rate no sync could reach', () => {
-    expect(pacedRate(0, 1_000_000)).toBe(0);
-    expect(pacedRate(3, 1_000_000)).toBe(3);
+    expect(pacedRate(0, { limit: 1_000_000, windowSeconds: 1 })).toBe(0);
+    expect(pacedRate(3, { limit: 1_000_000, windowSeconds: 1 })).toBe(3);
   });
 });
 
-describe("the API client's advertised rate", () => {
+describe("the API client's advertised limit", () => {
   let sim: Simulator;
   beforeAll(async () => {
     sim = await createSimulator({ seed: 3, size: 50, apiKey: 'k' });
@@ -34,14 +35,14 @@ describe("the API client's advertised rate", () => {
     sim.setRateLimit(2);
     const api = createCarsApi({ url: sim.url, key: 'k', timeoutMs: 5_000 });
     try {
-      expect(api.advertisedRate()).toBeNull();
+      expect(api.advertisedLimit()).toBeNull();
       await api.fetchPage({ perPage: 1 });
-      expect(api.advertisedRate()).toBe(2);
+      expect(api.advertisedLimit()).toEqual({ limit: 2, windowSeconds: 1 });
       sim.setRateLimit(3);
       // Ten quick requests span at most two windows, which allow six: at least one is refused.
       const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => api.fetchPage({ perPage: 1 })));
       expect(outcomes.some((o) => o.status === 'rejected')).toBe(true);
-      expect(api.advertisedRate()).toBe(3);
+      expect(api.advertisedLimit()).toEqual({ limit: 3, windowSeconds: 1 });
     } finally {
       await api.close();
       sim.setRateLimit(null);
