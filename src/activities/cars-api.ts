@@ -5,6 +5,8 @@ import { errorForStatus, UpstreamNetworkError } from '../errors';
 import { pageSchema, type Page } from './car-schema';
 
 const gunzipAsync = promisify(gunzip);
+/** The longest rate-limit window taken from `X-RateLimit-Reset`. */
+const MAX_WINDOW_SECONDS = 3600;
 
 export interface CarsQuery {
   perPage: number;
@@ -57,12 +59,13 @@ export function createCarsApi(options: CarsApiOptions): CarsApi {
   let windowSeconds = 0;
   /**
    * From answers that were served: a refusal's reset may count a penalty beyond the window (the
-   * simulator's does). Values that are not positive numbers are ignored.
+   * simulator's does). Values that are not positive numbers are ignored, and so is a reset beyond an
+   * hour: more likely an epoch timestamp than seconds, and pacing by it would all but stop the sync.
    */
   const learnLimit = (responseHeaders: Record<string, string | string[] | undefined>) => {
     const limit = Number(header(responseHeaders, 'x-ratelimit-limit'));
     const reset = Number(header(responseHeaders, 'x-ratelimit-reset'));
-    if (!(Number.isInteger(limit) && limit > 0 && Number.isFinite(reset) && reset > 0)) return;
+    if (!(Number.isInteger(limit) && limit > 0 && reset > 0 && reset <= MAX_WINDOW_SECONDS)) return;
     advertisedLimit = limit;
     windowSeconds = Math.max(windowSeconds, Math.ceil(reset));
   };

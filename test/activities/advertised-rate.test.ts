@@ -49,3 +49,32 @@ describe("the API client's advertised limit", () => {
     }
   });
 });
+
+describe('rate-limit headers the client does not take', () => {
+  it('ignores a reset that reads as an epoch timestamp, and limits that are not positive whole numbers', async () => {
+    const { createServer } = await import('node:http');
+    const answers = [
+      { limit: '20', reset: String(Math.floor(Date.now() / 1000) + 1) },
+      { limit: 'lots', reset: '1' },
+      { limit: '0', reset: '1' },
+    ];
+    let next = 0;
+    const server = createServer((_req, res) => {
+      const { limit, reset } = answers[next++];
+      res.writeHead(200, { 'content-type': 'application/json', 'x-ratelimit-limit': limit, 'x-ratelimit-reset': reset, 'x-ratelimit-remaining': '5' });
+      res.end(JSON.stringify({ data: [], meta: { page: 1, per_page: 1, total: 0, last_page: 0, next_after_id: null } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const api = createCarsApi({ url: `http://127.0.0.1:${port}`, key: 'k', timeoutMs: 5_000 });
+    try {
+      for (let i = 0; i < answers.length; i++) {
+        await api.fetchPage({ perPage: 1 });
+        expect(api.advertisedLimit()).toBeNull();
+      }
+    } finally {
+      await api.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
