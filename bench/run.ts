@@ -41,7 +41,7 @@ const argsSchema = z.object({
 interface Row {
   scenario: string;
   wallSeconds: number;
-  /** Epoch ms of the workflow start call and of its result. */
+  /** Epoch ms of the workflow start call and of its result (the wall time is between them). */
   startedAt: number;
   endedAt: number;
   cars: number;
@@ -242,14 +242,13 @@ async function main(): Promise<void> {
       const metrics0 = await scrape();
       resetPeak();
       const cpu0 = cpuNow();
-      const began = performance.now();
       const startedAt = Date.now();
       const args = [{ ...(opts.concurrency ? { concurrency: opts.concurrency } : {}), ...input }];
       const handle = await client.workflow.start('SyncCarsWorkflow', { taskQueue, workflowId: `bench-${Date.now()}-${n++}`, args });
       const result = handle.result() as Promise<SyncSummary>;
       const [summary] = await Promise.all([result, during?.(result)]);
-      const wallSeconds = (performance.now() - began) / 1000;
       const endedAt = Date.now();
+      const wallSeconds = (endedAt - startedAt) / 1000;
       const cpu1 = cpuNow();
       const stats1 = await admin('stats');
       const [p50, p95] = latencyQuantiles(metrics0, await scrape(), [0.5, 0.95]);
@@ -343,7 +342,6 @@ async function main(): Promise<void> {
         void finished.finally(() => (done = true)).catch(() => undefined);
         busy = await sample(() => done);
       });
-
       reads = queries.map((q, k) => ({ query: q.query, idle: idle[k], busy: busy[k] }));
     }
     if (want('ratelimited')) {
@@ -365,11 +363,11 @@ async function main(): Promise<void> {
       await admin('faults', { rateLimit: null });
     }
     if (want('naive')) {
-      const began = performance.now();
       const startedAt = Date.now();
       const { cars, pages } = await naiveSync(pool, simUrl(), 'sim-key', opts.naiveCars);
-      const wallSeconds = (performance.now() - began) / 1000;
-      rows.push({ scenario: `naive baseline (${cars} cars)`, wallSeconds, startedAt, endedAt: Date.now(), cars, pages, apiP50: null, apiP95: null, rateLimited: 0, requests: pages, rowsWritten: cars, peakRssMb: null, activities: null, children: null, cpu: null });
+      const endedAt = Date.now();
+      const wallSeconds = (endedAt - startedAt) / 1000;
+      rows.push({ scenario: `naive baseline (${cars} cars)`, wallSeconds, startedAt, endedAt, cars, pages, apiP50: null, apiP95: null, rateLimited: 0, requests: pages, rowsWritten: cars, peakRssMb: null, activities: null, children: null, cpu: null });
       console.error(`  naive: ${wallSeconds.toFixed(1)} s, ${Math.round(cars / wallSeconds)} cars/s`);
     }
     if (want('scale')) {
