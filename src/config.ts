@@ -4,6 +4,9 @@ import { z } from 'zod';
  * Tuning knobs. Defaults need no setting; the worker's environment may change them, and each run may
  * override them in its workflow input (validated by the `startRun` activity against the same schema).
  */
+/** The makes a full run syncs first unless told otherwise. */
+export const DEFAULT_PRIORITY_MAKES = ['Audi', 'Mercedes-Benz', 'Volkswagen', 'BMW'] as const;
+
 export const tuningSchema = z.object({
   /** Records per upstream request; the API allows 1..1000 and larger pages mean fewer round trips. */
   pageSize: z.coerce.number().int().min(1).max(1000).default(1000),
@@ -25,7 +28,7 @@ export const tuningSchema = z.object({
       (value) => (typeof value === 'string' ? (value.trim() === 'none' ? [] : value.split(',').map((make) => make.trim())) : value),
       z.array(z.string().min(1, 'a make may not be empty')).max(100),
     )
-    .default(['Audi', 'Mercedes-Benz', 'Volkswagen', 'BMW']),
+    .default([...DEFAULT_PRIORITY_MAKES]),
   /** Incremental runs re-read this much before the last completed sync's start, to absorb clock skew. */
   incrementalOverlapSeconds: z.coerce.number().int().min(0).max(7 * 24 * 3600).default(300),
 });

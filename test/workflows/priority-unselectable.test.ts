@@ -1,6 +1,8 @@
+import { DEFAULT_PRIORITY_MAKES } from '../../src/config';
 import { startHarness, type Harness } from '../helpers/sync-harness';
 
-const PRIORITY = ['Audi', 'Mercedes-Benz', 'Volkswagen', 'BMW'];
+/** The harness's worker keeps the default priority makes. */
+const PRIORITY: readonly string[] = DEFAULT_PRIORITY_MAKES;
 
 /**
  * The API cannot exclude makes, and no make filter selects a record with an empty make: the split
