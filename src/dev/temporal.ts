@@ -87,7 +87,7 @@ async function installWithGo(go: string): Promise<string> {
     const env: NodeJS.ProcessEnv = { ...process.env, GOBIN: staging };
     if (!env.HOME && !env.GOPATH) env.GOPATH = path.join(TOOLS_DIR, 'go');
     if (!env.HOME && !env.XDG_CACHE_HOME && !env.GOCACHE) env.GOCACHE = path.join(TOOLS_DIR, 'go-cache');
-    process.stderr.write(`Building the Temporal CLI: ${go} install ${GO_PACKAGE} (takes minutes on first run)\n`);
+    process.stderr.write(`No Temporal CLI found: building ${GO_PACKAGE} once into .tools/bin with go install (about 5 minutes; later runs reuse it)\n`);
     await runCommand(go, ['install', GO_PACKAGE], env);
     const target = path.join(GO_BIN_DIR, 'temporal');
     fs.renameSync(path.join(staging, 'temporal'), target);
