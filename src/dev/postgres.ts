@@ -39,7 +39,7 @@ const STOP_GRACE_MS = 30_000;
 const POLL_INTERVAL_MS = 50;
 
 export interface PostgresOptions {
-  /** Cluster directory; `<repo>/.data/postgres` when persistent, a fresh `.data/tmp/postgres-*` otherwise. */
+  /** Cluster directory; `<repo>/.data/postgres` when persistent, a fresh `.data/tmp/postgres-*` otherwise (see OUTSIDE_CHECKOUT for root). */
   dataDir?: string;
   /** A free port when omitted. */
   port?: number;
