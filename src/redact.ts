@@ -18,8 +18,9 @@ export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
     if (secret === '') continue;
-    // As sent, URL-encoded and JSON-escaped, which is how a body quoting the request would carry it.
-    for (const form of new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)])) {
+    // As sent, URL-encoded and JSON-escaped (some servers escape `/` too): how a body quoting the request carries it.
+    const escaped = JSON.stringify(secret).slice(1, -1);
+    for (const form of new Set([secret, encodeURIComponent(secret), escaped, escaped.replaceAll('/', '\\/')])) {
       out = out.split(form).join(REDACTED);
     }
   }

@@ -101,16 +101,18 @@ export function createCarsApi(options: CarsApiOptions): CarsApi {
     let responseHeaders: Record<string, string | string[] | undefined>;
     let body: Body;
     const started = performance.now();
+    // The timeout covers the whole answer, body included: undici's own timeouts are per read, which a slow drip defeats.
+    const signal = AbortSignal.timeout(options.timeoutMs);
     try {
-      // The timeout covers the whole answer, body included: undici's own timeouts are per read, which a slow drip defeats.
-      const response = await request(url, { dispatcher, headers, signal: AbortSignal.timeout(options.timeoutMs) });
+      const response = await request(url, { dispatcher, headers, signal });
       status = response.statusCode;
       responseHeaders = response.headers;
       if (status === 200) {
         learnLimit(responseHeaders);
         const type = header(responseHeaders, 'content-type') ?? '';
         if (!JSON_CONTENT_TYPE.test(type)) {
-          response.body.destroy();
+          // Abandoned on purpose: the error it would raise is this one.
+          response.body.on('error', () => undefined).destroy();
           throw new UpstreamNetworkError(`${where} answered 200 with Content-Type ${JSON.stringify(upstreamText(type, 100))}, not application/json`);
         }
       }
@@ -120,7 +122,8 @@ export function createCarsApi(options: CarsApiOptions): CarsApi {
     } catch (err) {
       options.observe?.('network', performance.now() - started);
       if (err instanceof UpstreamNetworkError) throw err;
-      throw new UpstreamNetworkError(`${where} failed: ${describeNetworkError(err)}`);
+      const reason = signal.aborted ? `no complete answer within the request timeout (${options.timeoutMs} ms)` : describeNetworkError(err);
+      throw new UpstreamNetworkError(`${where} failed: ${reason}`);
     }
 
     if (status !== 200) {
@@ -168,7 +171,6 @@ export function createCarsApi(options: CarsApiOptions): CarsApi {
   function describeNetworkError(err: unknown): string {
     if (err instanceof Error) {
       const code = (err as { code?: string }).code;
-      if (err.name === 'TimeoutError' || err.name === 'AbortError') return `no complete answer within the request timeout (${options.timeoutMs} ms)`;
       return upstreamText(code ? `${code}: ${err.message}` : err.message);
     }
     return upstreamText(String(err));
@@ -189,8 +191,6 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
 /** A 200's media type: JSON, with or without parameters or a `+json` suffix. */
 const JSON_CONTENT_TYPE = /^\s*application\/([\w.-]+\+)?json\s*(;|$)/i;
 
-class BodyOverLimit extends Error {}
-
 interface Body {
   bytes: Buffer;
   /** False when the body passed its limit: `bytes` is what came before it, and the request was abandoned. */
@@ -204,17 +204,22 @@ interface Body {
 async function readBody(body: Readable, gzipped: boolean, limit: number): Promise<Body> {
   const chunks: Buffer[] = [];
   let size = 0;
+  // Set before the throw: the pipeline may report the streams' abort instead of the error that caused it.
+  let over = false;
   const collect = async (decoded: AsyncIterable<Buffer>) => {
     for await (const chunk of decoded) {
       size += chunk.length;
-      if (size > limit) throw new BodyOverLimit();
+      if (size > limit) {
+        over = true;
+        throw new Error('body over its limit');
+      }
       chunks.push(chunk);
     }
   };
   try {
     await (gzipped ? pipeline(body, createGunzip(), collect) : pipeline(body, collect));
   } catch (err) {
-    if (!(err instanceof BodyOverLimit)) throw err;
+    if (!over) throw err;
     return { bytes: Buffer.concat(chunks), whole: false };
   }
   return { bytes: Buffer.concat(chunks), whole: true };

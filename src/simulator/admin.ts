@@ -60,6 +60,7 @@ const settingsSchema = z
     retryAfterStyle: z.enum(RETRY_AFTER_STYLES),
     closeConnections: z.boolean(),
     chunked: z.boolean(),
+    forcedStatus: z.number().int().min(200).max(599).nullable(),
     seed: z.number().int(),
     rateLimit: z.number().int().positive().nullable(),
     latencyMs: z.number().nonnegative(),

@@ -30,6 +30,8 @@ export interface HostileSettings {
   closeConnections: boolean;
   /** Listing answers are chunked, without `Content-Length`. */
   chunked: boolean;
+  /** Every authorised listing request is answered with this status and a JSON error body; null for none. */
+  forcedStatus: number | null;
 }
 
 /**
@@ -50,6 +52,7 @@ export const NO_HOSTILITY: HostileSettings = {
   retryAfterStyle: 'seconds',
   closeConnections: false,
   chunked: false,
+  forcedStatus: null,
 };
 
 /** The body faults, in the order they are drawn for a listing answer. */

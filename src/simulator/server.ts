@@ -223,6 +223,9 @@ class SimulatorServer implements Simulator {
     checkRate('truncateRate', next.truncateRate);
     for (const name of ['gzipBombRate', 'endlessBodyRate', 'stallRate', 'slowBodyRate', 'wrongTypeRate'] as const) checkRate(name, next[name]);
     checkMs('slowBodyMs', next.slowBodyMs);
+    if (next.forcedStatus !== null && !(Number.isInteger(next.forcedStatus) && next.forcedStatus >= 200 && next.forcedStatus <= 599)) {
+      throw new RangeError(`forcedStatus must be an HTTP status from 200 to 599 or null, got ${next.forcedStatus}`);
+    }
     if (!RETRY_AFTER_STYLES.includes(next.retryAfterStyle)) throw new RangeError(`retryAfterStyle must be one of ${RETRY_AFTER_STYLES.join(', ')}, got ${next.retryAfterStyle}`);
     if (faults.seed !== undefined) this.faultRng = mulberry32(faults.seed);
     this.faults = next;
@@ -309,6 +312,9 @@ class SimulatorServer implements Simulator {
     if ('parameter' in query) {
       const body = JSON.stringify({ error: 'invalid_parameter', parameter: query.parameter, message: query.message });
       return this.answer(res, 400, body, headers);
+    }
+    if (faults.forcedStatus !== null) {
+      return this.answer(res, faults.forcedStatus, echo(`{"error":"status_${faults.forcedStatus}"}`, 'failed serving the request with Authorization'), echoHeaders);
     }
     if (this.faultRng() < faults.serverErrorRate) {
       const fault = SERVER_ERRORS[Math.floor(this.faultRng() * SERVER_ERRORS.length)];

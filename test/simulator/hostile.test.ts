@@ -119,6 +119,15 @@ describe('hostile answers on request', () => {
     expect(JSON.parse(Buffer.concat(chunks).toString('utf8')).data).toHaveLength(1000);
   });
 
+  it('forcedStatus answers every authorised listing request with that status', async () => {
+    sim.setFaults({ forcedStatus: 422 });
+    const res = await request(url(), { headers: auth() });
+    expect(res.statusCode).toBe(422);
+    expect(await res.body.json()).toEqual({ error: 'status_422' });
+    expect((await request(url(), { headers: auth('sk-wrong') })).statusCode).toBe(401);
+    expect(() => sim.setFaults({ forcedStatus: 99 })).toThrow(RangeError);
+  });
+
   it('are set through the admin API, which refuses bad values', async () => {
     const admin = (body: unknown) =>
       fetch(`${sim.url}/_admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
