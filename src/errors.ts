@@ -79,7 +79,7 @@ export const STATUS_ERRORS: Record<number | '3xx' | '4xx', StatusError> = {
   429: (_s, d, wait) =>
     new UpstreamRateLimitedError(
       `upstream rate limit hit (429): ${d}; retrying after ${wait.ms} ms` +
-        (wait.cappedFromMs === null ? '' : ` (Retry-After asked for ${wait.cappedFromMs} ms; capped)`),
+        (wait.cappedFromMs === null ? '' : ` (capped: Retry-After asked for ${Math.round(wait.cappedFromMs / 1000)} s)`),
       wait.ms,
     ),
   // Redirects are not followed: the key would go wherever the upstream points.

@@ -46,7 +46,7 @@ describe('a 429 from the upstream', () => {
       const failure = err as ApplicationFailure;
       expect(failure.type).toBe('UpstreamRateLimitedError');
       expect(Number(failure.nextRetryDelay)).toBeLessThanOrEqual(capped ? CAP_MS : 2000);
-      expect(failure.message.includes('capped')).toBe(capped);
+      expect(failure.message.includes('(capped: Retry-After asked for')).toBe(capped);
     } finally {
       await api.close();
     }
