@@ -99,7 +99,7 @@ export function createCarsApi(options: CarsApiOptions): CarsApi {
 
     let status: number;
     let responseHeaders: Record<string, string | string[] | undefined>;
-    let body: Body;
+    let body: Buffer | null;
     const started = performance.now();
     // The timeout covers the whole answer, body included: undici's own timeouts are per read, which a slow drip defeats.
     const signal = AbortSignal.timeout(options.timeoutMs);
@@ -127,17 +127,17 @@ export function createCarsApi(options: CarsApiOptions): CarsApi {
     }
 
     if (status !== 200) {
-      const detail = body.whole ? summarizeErrorBody(body.bytes) : `(a body of over ${ERROR_BODY_BYTES} bytes)`;
+      const detail = body === null ? `(a body of over ${ERROR_BODY_BYTES} bytes)` : summarizeErrorBody(body);
       throw errorForStatus(status, detail, parseRetryAfter(header(responseHeaders, 'retry-after')));
     }
-    if (!body.whole) {
+    if (body === null) {
       throw new UpstreamNetworkError(`${where} answered 200 with a body over CARSYNC_MAX_RESPONSE_BYTES (${maxResponseBytes} bytes once decompressed); the request was abandoned`);
     }
     let json: unknown;
     try {
-      json = JSON.parse(body.bytes.toString('utf8'));
+      json = JSON.parse(body.toString('utf8'));
     } catch {
-      throw new UpstreamNetworkError(`${where} answered 200 with a body that is not JSON (${body.bytes.length} bytes, possibly truncated)`);
+      throw new UpstreamNetworkError(`${where} answered 200 with a body that is not JSON (${body.length} bytes, possibly truncated)`);
     }
     const page = pageSchema.safeParse(json);
     if (!page.success) {
@@ -191,17 +191,12 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
 /** A 200's media type: JSON, with or without parameters or a `+json` suffix. */
 const JSON_CONTENT_TYPE = /^\s*application\/([\w.-]+\+)?json\s*(;|$)/i;
 
-interface Body {
-  bytes: Buffer;
-  /** False when the body passed its limit: `bytes` is what came before it, and the request was abandoned. */
-  whole: boolean;
-}
-
 /**
  * Reads a body, gunzipping it as it arrives, and abandons the request (closing its connection) as
- * soon as more than `limit` bytes have come out: a gzip bomb or an endless body never holds more.
+ * soon as more than `limit` bytes have come out, answering null: a gzip bomb or an endless body
+ * never holds more.
  */
-async function readBody(body: Readable, gzipped: boolean, limit: number): Promise<Body> {
+async function readBody(body: Readable, gzipped: boolean, limit: number): Promise<Buffer | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   // Set before the throw: the pipeline may report the streams' abort instead of the error that caused it.
@@ -220,9 +215,9 @@ async function readBody(body: Readable, gzipped: boolean, limit: number): Promis
     await (gzipped ? pipeline(body, createGunzip(), collect) : pipeline(body, collect));
   } catch (err) {
     if (!over) throw err;
-    return { bytes: Buffer.concat(chunks), whole: false };
+    return null;
   }
-  return { bytes: Buffer.concat(chunks), whole: true };
+  return Buffer.concat(chunks);
 }
 
 /**
