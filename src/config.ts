@@ -1,6 +1,12 @@
 import { z } from 'zod';
 
 /**
+ * The default largest upstream answer, once decompressed: some 60 times a full page of 1000 cars,
+ * and small enough that a worker whose every lane receives one at once still stands.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
+/**
  * Tuning knobs. Defaults need no setting; the worker's environment may change them, and each run may
  * override them in its workflow input (validated by the `startRun` activity against the same schema).
  */
@@ -56,6 +62,8 @@ const envSchema = z.object({
   CARSYNC_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   CARSYNC_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   CARSYNC_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** The largest upstream answer taken, once decompressed; a larger one fails its request and is retried. */
+  CARSYNC_MAX_RESPONSE_BYTES: z.coerce.number().int().min(64 * 1024).max(1024 ** 3).default(DEFAULT_MAX_RESPONSE_BYTES),
   CARSYNC_WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   CARSYNC_PAGE_SIZE: tuningSchema.shape.pageSize,
   CARSYNC_CONCURRENCY: tuningSchema.shape.concurrency,
@@ -77,7 +85,7 @@ export interface TemporalConfig {
 export interface WorkerConfig {
   temporal: TemporalConfig;
   databaseUrl: string;
-  api: { url: string; key: string; timeoutMs: number };
+  api: { url: string; key: string; timeoutMs: number; maxResponseBytes: number };
   tuning: Tuning;
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Port of the Prometheus endpoint (`/metrics`); 0 for none. */
@@ -111,7 +119,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   return {
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
     databaseUrl: e.DATABASE_URL,
-    api: { url: e.CARS_API_URL.replace(/\/+$/, ''), key: e.CARS_API_KEY, timeoutMs: e.CARSYNC_HTTP_TIMEOUT_MS },
+    api: { url: e.CARS_API_URL.replace(/\/+$/, ''), key: e.CARS_API_KEY, timeoutMs: e.CARSYNC_HTTP_TIMEOUT_MS, maxResponseBytes: e.CARSYNC_MAX_RESPONSE_BYTES },
     tuning: {
       pageSize: e.CARSYNC_PAGE_SIZE,
       concurrency: e.CARSYNC_CONCURRENCY,

@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
  * Messages name what went wrong and what to fix; they never contain the API key.
  */
 
-/** The request is wrong (HTTP 400) or the run's input is invalid: retrying cannot help. */
+/** The request is wrong (HTTP 400, 404, another 4xx but 408 and 429, a redirect): retrying cannot help. */
 export class UpstreamConfigError extends ApplicationFailure {
   constructor(message: string) {
     super(message, 'UpstreamConfigError');
@@ -27,14 +27,14 @@ export class UpstreamRateLimitedError extends ApplicationFailure {
   }
 }
 
-/** HTTP 5xx (or another unexpected status): transient server trouble. */
+/** HTTP 5xx, 408 (or another unexpected status): transient server trouble. */
 export class UpstreamServerError extends ApplicationFailure {
   constructor(message: string) {
     super(message, 'UpstreamServerError');
   }
 }
 
-/** Connection reset, timeout, truncated or non-JSON body: transient network trouble. */
+/** Connection reset, timeout, a body truncated, oversized or not JSON, a wrong content type: transient network trouble. */
 export class UpstreamNetworkError extends ApplicationFailure {
   constructor(message: string) {
     super(message, 'UpstreamNetworkError');
@@ -56,17 +56,40 @@ export function isNonRetryable(err: unknown): boolean {
   return err instanceof ApplicationFailure && (Boolean(err.nonRetryable) || NON_RETRYABLE_ERROR_TYPES.includes(err.type ?? ''));
 }
 
-/** How each HTTP status maps to an error class, and the hint the operator gets with it. */
-export const STATUS_ERRORS: Record<number, (detail: string, retryAfterMs: number) => ApplicationFailure> = {
-  400: (d) => new UpstreamConfigError(`upstream rejected the request as invalid (400): ${d}; check the run's tuning and filters`),
-  401: (d) => new UpstreamAuthError(`upstream refused the API key (401): ${d}; set a valid CARS_API_KEY for the worker`),
-  403: (d) => new UpstreamAuthError(`upstream forbids this API key from reading listings (403): ${d}; use a key with read access`),
-  404: (d) => new UpstreamConfigError(`upstream has no listing endpoint here (404): ${d}; check CARS_API_URL`),
-  429: (d, retryAfterMs) => new UpstreamRateLimitedError(`upstream rate limit hit (429): ${d}; retrying after ${retryAfterMs} ms`, retryAfterMs),
+/** Builds the error for an upstream status; `detail` is already redacted upstream text. */
+type StatusError = (status: number, detail: string, retryAfter: RetryAfter) => ApplicationFailure;
+
+/** The wait a 429 asks for, and what `Retry-After` asked when that was more than carsync waits. */
+export interface RetryAfter {
+  ms: number;
+  cappedFromMs: number | null;
+}
+
+/**
+ * How each HTTP status maps to an error class, and the hint the operator gets with it: a status has
+ * its own row, or falls to its class's (`4xx`), or is transient server trouble. Only 408 and 429 of
+ * the 4xx are worth another try; any other 4xx says the request is wrong, so retrying cannot help.
+ */
+export const STATUS_ERRORS: Record<number | '3xx' | '4xx', StatusError> = {
+  400: (_s, d) => new UpstreamConfigError(`upstream rejected the request as invalid (400): ${d}; check the run's tuning and filters`),
+  401: (_s, d) => new UpstreamAuthError(`upstream refused the API key (401): ${d}; set a valid CARS_API_KEY for the worker`),
+  403: (_s, d) => new UpstreamAuthError(`upstream forbids this API key from reading listings (403): ${d}; use a key with read access`),
+  404: (_s, d) => new UpstreamConfigError(`upstream has no listing endpoint here (404): ${d}; check CARS_API_URL`),
+  408: (_s, d) => new UpstreamServerError(`upstream timed out waiting for the request (408): ${d}`),
+  429: (_s, d, wait) =>
+    new UpstreamRateLimitedError(
+      `upstream rate limit hit (429): ${d}; retrying after ${wait.ms} ms` +
+        (wait.cappedFromMs === null ? '' : ` (capped: Retry-After asked for ${Math.round(wait.cappedFromMs / 1000)} s)`),
+      wait.ms,
+    ),
+  // Redirects are not followed: the key would go wherever the upstream points.
+  '3xx': (s, d) => new UpstreamConfigError(`upstream redirected the request (${s}): ${d}; set CARS_API_URL to the address it redirects to`),
+  '4xx': (s, d) => new UpstreamConfigError(`upstream refused the request (${s}): ${d}; check CARS_API_URL and the run's filters`),
 };
 
-export function errorForStatus(status: number, detail: string, retryAfterMs: number): ApplicationFailure {
-  const make = STATUS_ERRORS[status];
-  if (make) return make(detail, retryAfterMs);
+export function errorForStatus(status: number, detail: string, retryAfter: RetryAfter): ApplicationFailure {
+  const statusClass = `${Math.floor(status / 100)}xx`;
+  const make = STATUS_ERRORS[status] ?? STATUS_ERRORS[statusClass as '3xx' | '4xx'];
+  if (make) return make(status, detail, retryAfter);
   return new UpstreamServerError(`upstream answered ${status}: ${detail}`);
 }

@@ -1,12 +1,25 @@
-import { gunzip } from 'node:zlib';
-import { promisify } from 'node:util';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import { Agent, request } from 'undici';
-import { errorForStatus, UpstreamNetworkError } from '../errors';
+import { DEFAULT_MAX_RESPONSE_BYTES } from '../config';
+import { errorForStatus, UpstreamNetworkError, type RetryAfter } from '../errors';
+import { redact } from '../redact';
 import { pageSchema, type Page } from './car-schema';
 
-const gunzipAsync = promisify(gunzip);
 /** The longest rate-limit window taken from `X-RateLimit-Reset`. */
 const MAX_WINDOW_SECONDS = 3600;
+/** An error answer is read this far: enough for its message, never a gateway's megabytes. */
+const ERROR_BODY_BYTES = 64 * 1024;
+/** The most upstream text an error message quotes. */
+const MAX_DETAIL_CHARS = 500;
+/**
+ * The longest a 429's `Retry-After` is waited for: as long as a range's own backoff ever waits, and
+ * short enough that a run resumes within minutes of the upstream recovering. Asking again costs a 429.
+ */
+export const MAX_RETRY_AFTER_SECONDS = 300;
+/** Delta-seconds from here on read as an epoch timestamp: 10^9 s after 1970 is 2001. */
+const EPOCH_SECONDS_FROM = 1e9;
 
 export interface CarsQuery {
   perPage: number;
@@ -33,7 +46,10 @@ export interface AdvertisedLimit {
 export interface CarsApiOptions {
   url: string;
   key: string;
+  /** The whole request, from sending it to the last byte of the answer. */
   timeoutMs: number;
+  /** The largest answer taken, once decompressed (DEFAULT_MAX_RESPONSE_BYTES if unset). */
+  maxResponseBytes?: number;
   /** Keep-alive connections to the upstream. */
   connections?: number;
   /** Told of every request's outcome and duration, for metrics. */
@@ -42,6 +58,7 @@ export interface CarsApiOptions {
 
 /** An HTTP client of the car listings API: keep-alive, gzip, timeouts, and one error class per failure. */
 export function createCarsApi(options: CarsApiOptions): CarsApi {
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const dispatcher = new Agent({
     connections: options.connections ?? 64,
     keepAliveTimeout: 30_000,
@@ -82,24 +99,39 @@ export function createCarsApi(options: CarsApiOptions): CarsApi {
 
     let status: number;
     let responseHeaders: Record<string, string | string[] | undefined>;
-    let body: Buffer;
+    let body: Buffer | null;
     const started = performance.now();
+    // The timeout covers the whole answer, body included: undici's own timeouts are per read, which a slow drip defeats.
+    const signal = AbortSignal.timeout(options.timeoutMs);
     try {
-      const response = await request(url, { dispatcher, headers, signal: AbortSignal.timeout(options.timeoutMs) });
+      const response = await request(url, { dispatcher, headers, signal });
       status = response.statusCode;
       responseHeaders = response.headers;
-      if (status === 200) learnLimit(responseHeaders);
-      body = Buffer.from(await response.body.arrayBuffer());
+      if (status === 200) {
+        learnLimit(responseHeaders);
+        const type = header(responseHeaders, 'content-type') ?? '';
+        if (!JSON_CONTENT_TYPE.test(type)) {
+          // Abandoned on purpose: the error it would raise is this one.
+          response.body.on('error', () => undefined).destroy();
+          throw new UpstreamNetworkError(`${where} answered 200 with Content-Type ${JSON.stringify(upstreamText(type, 100))}, not application/json`);
+        }
+      }
+      const gzipped = /^\s*(x-)?gzip\s*$/i.test(header(responseHeaders, 'content-encoding') ?? '');
+      body = await readBody(response.body, gzipped, status === 200 ? maxResponseBytes : ERROR_BODY_BYTES);
       options.observe?.(status, performance.now() - started);
-      if (responseHeaders['content-encoding'] === 'gzip') body = await gunzipAsync(body);
     } catch (err) {
       options.observe?.('network', performance.now() - started);
-      throw new UpstreamNetworkError(`${where} failed: ${describeNetworkError(err)}`);
+      if (err instanceof UpstreamNetworkError) throw err;
+      const reason = signal.aborted ? `no complete answer within the request timeout (${options.timeoutMs} ms)` : describeNetworkError(err);
+      throw new UpstreamNetworkError(`${where} failed: ${reason}`);
     }
 
     if (status !== 200) {
-      const retryAfterMs = parseRetryAfter(header(responseHeaders, 'retry-after'));
-      throw errorForStatus(status, `${where}: ${summarizeErrorBody(body)}`, retryAfterMs);
+      const detail = body === null ? `(a body of over ${ERROR_BODY_BYTES} bytes)` : summarizeErrorBody(body);
+      throw errorForStatus(status, detail, parseRetryAfter(header(responseHeaders, 'retry-after')));
+    }
+    if (body === null) {
+      throw new UpstreamNetworkError(`${where} answered 200 with a body over CARSYNC_MAX_RESPONSE_BYTES (${maxResponseBytes} bytes once decompressed); the request was abandoned`);
     }
     let json: unknown;
     try {
@@ -110,9 +142,38 @@ export function createCarsApi(options: CarsApiOptions): CarsApi {
     const page = pageSchema.safeParse(json);
     if (!page.success) {
       const issue = page.error.issues[0];
-      throw new UpstreamNetworkError(`${where} answered 200 with a malformed page: ${issue.path.join('.')}: ${issue.message}`);
+      throw new UpstreamNetworkError(`${where} answered 200 with a malformed page: ${upstreamText(`${issue.path.join('.')}: ${issue.message}`)}`);
     }
     return page.data;
+  }
+
+  /** Upstream text as it may enter an error: without the key or anything like a credential, one short plain line. */
+  function upstreamText(text: string, maxLength = MAX_DETAIL_CHARS): string {
+    const plain = redact(text, [options.key])
+      .replace(/[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
+    return plain.length > maxLength ? `${plain.slice(0, maxLength)}...` : plain;
+  }
+
+  function summarizeErrorBody(body: Buffer): string {
+    const text = body.toString('utf8');
+    try {
+      const json = JSON.parse(text) as { error?: unknown; message?: unknown };
+      const parts = [json.error, json.message].filter((part) => typeof part === 'string');
+      if (parts.length > 0) return upstreamText(parts.join(': '));
+    } catch {
+      // Not JSON (a gateway's HTML page, say): its text is shown as it is.
+    }
+    return upstreamText(text) || '(empty body)';
+  }
+
+  function describeNetworkError(err: unknown): string {
+    if (err instanceof Error) {
+      const code = (err as { code?: string }).code;
+      return upstreamText(code ? `${code}: ${err.message}` : err.message);
+    }
+    return upstreamText(String(err));
   }
 
   return {
@@ -127,30 +188,56 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** `Retry-After` is either delta-seconds or an HTTP date; absent or unparsable means one second. */
-export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number {
+/** A 200's media type: JSON, with or without parameters or a `+json` suffix. */
+const JSON_CONTENT_TYPE = /^\s*application\/([\w.-]+\+)?json\s*(;|$)/i;
+
+/**
+ * Reads a body, gunzipping it as it arrives, and abandons the request (closing its connection) as
+ * soon as more than `limit` bytes have come out, answering null: a gzip bomb or an endless body
+ * never holds more.
+ */
+async function readBody(body: Readable, gzipped: boolean, limit: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  // Set before the throw: the pipeline may report the streams' abort instead of the error that caused it.
+  let over = false;
+  const collect = async (decoded: AsyncIterable<Buffer>) => {
+    for await (const chunk of decoded) {
+      size += chunk.length;
+      if (size > limit) {
+        over = true;
+        throw new Error('body over its limit');
+      }
+      chunks.push(chunk);
+    }
+  };
+  try {
+    await (gzipped ? pipeline(body, createGunzip(), collect) : pipeline(body, collect));
+  } catch (err) {
+    if (!over) throw err;
+    return null;
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The wait a 429's `Retry-After` asks for (delta-seconds or an HTTP date; absent or unparsable means
+ * one second), capped at MAX_RETRY_AFTER_SECONDS. Delta-seconds of 10^9 or more (2001 as a
+ * timestamp) are taken as the epoch time to retry at, as some gateways send it.
+ */
+export function parseRetryAfter(value: string | undefined, now: number = Date.now()): RetryAfter {
+  const askedMs = retryAfterMs(value?.trim() ?? '', now);
+  const capMs = MAX_RETRY_AFTER_SECONDS * 1000;
+  return askedMs > capMs ? { ms: capMs, cappedFromMs: askedMs } : { ms: askedMs, cappedFromMs: null };
+}
+
+function retryAfterMs(value: string, now: number): number {
   const fallback = 1000;
-  if (value === undefined || value.trim() === '') return fallback;
-  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.max(0, Math.ceil(Number(value) * 1000));
+  if (value === '') return fallback;
+  if (/^\d+(\.\d+)?$/.test(value)) {
+    const seconds = Number(value);
+    return Math.max(0, Math.ceil(seconds >= EPOCH_SECONDS_FROM ? seconds * 1000 - now : seconds * 1000));
+  }
   const date = Date.parse(value);
   return Number.isNaN(date) ? fallback : Math.max(0, date - now);
-}
-
-function summarizeErrorBody(body: Buffer): string {
-  const text = body.toString('utf8', 0, Math.min(body.length, 500));
-  try {
-    const json = JSON.parse(text) as { error?: unknown; message?: unknown };
-    return [json.error, json.message].filter((part) => typeof part === 'string').join(': ') || text;
-  } catch {
-    return text.replace(/\s+/g, ' ').trim() || '(empty body)';
-  }
-}
-
-function describeNetworkError(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as { code?: string }).code;
-    if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'no answer within the request timeout';
-    return code ? `${code}: ${err.message}` : err.message;
-  }
-  return String(err);
 }

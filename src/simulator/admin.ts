@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { RETRY_AFTER_STYLES } from './hostile';
 import { BodyError, JSON_TYPE, acceptsGzip, readJsonBody, send, sendJson } from './http-util';
 import type { Simulator } from './server';
 
@@ -49,6 +50,17 @@ const settingsSchema = z
     /** Relative forms of the two above, for callers whose clock is not the simulator's. */
     outageForMs: durationMs,
     rateLimitStormForMs: durationMs,
+    echoKey: z.boolean(),
+    gzipBombRate: rate,
+    endlessBodyRate: rate,
+    stallRate: rate,
+    slowBodyRate: rate,
+    slowBodyMs: durationMs,
+    wrongTypeRate: rate,
+    retryAfterStyle: z.enum(RETRY_AFTER_STYLES),
+    closeConnections: z.boolean(),
+    chunked: z.boolean(),
+    forcedStatus: z.number().int().min(200).max(599).nullable(),
     seed: z.number().int(),
     rateLimit: z.number().int().positive().nullable(),
     latencyMs: z.number().nonnegative(),
@@ -93,13 +105,14 @@ async function parseBody<T>(req: IncomingMessage, res: ServerResponse, schema: z
 }
 
 function statsJson(sim: Simulator, windowMs: number) {
-  const { requests, byStatus, rateLimited, resets, truncated } = sim.stats;
+  const { requests, byStatus, rateLimited, resets, truncated, bodyFaults } = sim.stats;
   return {
     requests,
     byStatus,
     rateLimited,
     resets,
     truncated,
+    bodyFaults,
     windowMs,
     maxRequestsInAnyWindow: sim.stats.maxRequestsInAnyWindow(windowMs),
     firstRequestAt: sim.stats.requestTimes[0] ?? null,

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { RETRY_AFTER_STYLES, type RetryAfterStyle } from './hostile';
 import { DEFAULT_API_KEY, DEFAULT_SEED, DEFAULT_SIZE } from './server';
 
 export interface SimulatorCliConfig {
@@ -16,6 +17,16 @@ export interface SimulatorCliConfig {
   resetRate: number;
   truncateRate: number;
   apiKey: string;
+  echoKey: boolean;
+  gzipBombRate: number;
+  endlessBodyRate: number;
+  stallRate: number;
+  slowBodyRate: number;
+  slowBodyMs: number;
+  wrongTypeRate: number;
+  retryAfterStyle: RetryAfterStyle;
+  closeConnections: boolean;
+  chunked: boolean;
 }
 
 export type CliResult = { kind: 'help' } | { kind: 'run'; config: SimulatorCliConfig } | { kind: 'error'; message: string };
@@ -30,6 +41,7 @@ const share = z
   .string()
   .regex(/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/, 'must be a number from 0 to 1')
   .transform(Number);
+const yesNo = z.enum(['true', 'false', '1', '0'], 'must be true or false').transform((v) => v === 'true' || v === '1');
 
 /** Each setting: its flag, its environment variable, its default and how its text is read. */
 const SETTINGS = {
@@ -50,6 +62,16 @@ const SETTINGS = {
   resetRate: { flag: 'reset-rate', env: 'SIM_RESET_RATE', fallback: '0', schema: share },
   truncateRate: { flag: 'truncate-rate', env: 'SIM_TRUNCATE_RATE', fallback: '0', schema: share },
   apiKey: { flag: 'api-key', env: 'SIM_API_KEY', fallback: DEFAULT_API_KEY, schema: z.string().regex(/^\S+$/, 'must be non-empty, without spaces') },
+  echoKey: { flag: 'echo-key', env: 'SIM_ECHO_KEY', fallback: 'false', schema: yesNo },
+  gzipBombRate: { flag: 'gzip-bomb-rate', env: 'SIM_GZIP_BOMB_RATE', fallback: '0', schema: share },
+  endlessBodyRate: { flag: 'endless-body-rate', env: 'SIM_ENDLESS_BODY_RATE', fallback: '0', schema: share },
+  stallRate: { flag: 'stall-rate', env: 'SIM_STALL_RATE', fallback: '0', schema: share },
+  slowBodyRate: { flag: 'slow-body-rate', env: 'SIM_SLOW_BODY_RATE', fallback: '0', schema: share },
+  slowBodyMs: { flag: 'slow-body-ms', env: 'SIM_SLOW_BODY_MS', fallback: '10000', schema: wholeNumber(600_000) },
+  wrongTypeRate: { flag: 'wrong-type-rate', env: 'SIM_WRONG_TYPE_RATE', fallback: '0', schema: share },
+  retryAfterStyle: { flag: 'retry-after-style', env: 'SIM_RETRY_AFTER_STYLE', fallback: 'seconds', schema: z.enum(RETRY_AFTER_STYLES) },
+  closeConnections: { flag: 'close-connections', env: 'SIM_CLOSE_CONNECTIONS', fallback: 'false', schema: yesNo },
+  chunked: { flag: 'chunked', env: 'SIM_CHUNKED', fallback: 'false', schema: yesNo },
 } as const;
 
 export const USAGE = `Usage: npm run simulator -- [options]
@@ -63,6 +85,8 @@ ${Object.values(SETTINGS)
   --help
 
 --rate-limit is requests per second per key (0: unlimited); the rates are shares from 0 to 1.
+--echo-key repeats the presented key in 401, 403 and 5xx answers; --retry-after-style is one of
+${RETRY_AFTER_STYLES.join(', ')}; --close-connections and --chunked take true or false.
 `;
 
 /** Reads the simulator's settings from command-line flags and the environment. */

@@ -25,7 +25,21 @@ async function main(): Promise<void> {
     latencyMs: config.latencyMs,
     latencyJitterMs: config.latencyJitterMs,
     rateLimit: config.rateLimit,
-    faults: { serverErrorRate: config.errorRate, resetRate: config.resetRate, truncateRate: config.truncateRate },
+    faults: {
+      serverErrorRate: config.errorRate,
+      resetRate: config.resetRate,
+      truncateRate: config.truncateRate,
+      echoKey: config.echoKey,
+      gzipBombRate: config.gzipBombRate,
+      endlessBodyRate: config.endlessBodyRate,
+      stallRate: config.stallRate,
+      slowBodyRate: config.slowBodyRate,
+      slowBodyMs: config.slowBodyMs,
+      wrongTypeRate: config.wrongTypeRate,
+      retryAfterStyle: config.retryAfterStyle,
+      closeConnections: config.closeConnections,
+      chunked: config.chunked,
+    },
   });
   process.stdout.write(
     `car listings simulator on ${sim.url}/v1/cars (${sim.dataset.size} cars, seed ${config.seed}); ` +

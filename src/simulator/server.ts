@@ -6,6 +6,8 @@ import zlib from 'node:zlib';
 import { handleAdmin } from './admin';
 import { Dataset } from './dataset';
 import type { CarsQuery } from './dataset';
+import { answerWithBodyFault, echoedBody, NO_HOSTILITY, pickBodyFault, RETRY_AFTER_STYLES, retryAfterValue } from './hostile';
+import type { BodyFault, HostileSettings } from './hostile';
 import { JSON_TYPE, acceptsGzip, bearerToken, send, sendJson } from './http-util';
 import { parseCarsQuery } from './query';
 import { FixedWindowRateLimiter } from './rate-limit';
@@ -21,7 +23,7 @@ export const DEFAULT_API_KEY = 'sim-key';
 /** Fastest gzip level: the simulator shares its CPU with the system under test. */
 const GZIP_LEVEL = 1;
 
-export interface FaultSettings {
+export interface FaultSettings extends HostileSettings {
   /** Share of listing requests answered 500, 502, 503 or 504. */
   serverErrorRate: number;
   /** Share of listing requests whose connection is reset without an answer. */
@@ -76,6 +78,8 @@ export class SimulatorStats {
   rateLimited = 0;
   resets = 0;
   truncated = 0;
+  /** Listing answers given a body fault (see hostile.ts), by fault; they count nowhere else. */
+  bodyFaults: Partial<Record<BodyFault, number>> = {};
   /** Arrival time (epoch ms) of each listing request. */
   requestTimes: number[] = [];
 
@@ -102,6 +106,7 @@ export class SimulatorStats {
     this.rateLimited = 0;
     this.resets = 0;
     this.truncated = 0;
+    this.bodyFaults = {};
     this.requestTimes = [];
   }
 }
@@ -176,7 +181,7 @@ class SimulatorServer implements Simulator {
     this.setRateLimit(options.rateLimit ?? null);
     this.setLatency(options.latencyMs ?? 0, options.latencyJitterMs ?? 0);
     const seed = options.faults?.seed ?? dataset.seed;
-    this.faults = { serverErrorRate: 0, resetRate: 0, truncateRate: 0, outageUntil: null, rateLimitStormUntil: null, seed };
+    this.faults = { serverErrorRate: 0, resetRate: 0, truncateRate: 0, outageUntil: null, rateLimitStormUntil: null, seed, ...NO_HOSTILITY };
     this.faultRng = mulberry32(seed);
     this.latencyRng = mulberry32(seed ^ 0x2545f491);
     this.setFaults(options.faults ?? {});
@@ -216,6 +221,12 @@ class SimulatorServer implements Simulator {
     checkRate('serverErrorRate', next.serverErrorRate);
     checkRate('resetRate', next.resetRate);
     checkRate('truncateRate', next.truncateRate);
+    for (const name of ['gzipBombRate', 'endlessBodyRate', 'stallRate', 'slowBodyRate', 'wrongTypeRate'] as const) checkRate(name, next[name]);
+    checkMs('slowBodyMs', next.slowBodyMs);
+    if (next.forcedStatus !== null && !(Number.isInteger(next.forcedStatus) && next.forcedStatus >= 200 && next.forcedStatus <= 599)) {
+      throw new RangeError(`forcedStatus must be an HTTP status from 200 to 599 or null, got ${next.forcedStatus}`);
+    }
+    if (!RETRY_AFTER_STYLES.includes(next.retryAfterStyle)) throw new RangeError(`retryAfterStyle must be one of ${RETRY_AFTER_STYLES.join(', ')}, got ${next.retryAfterStyle}`);
     if (faults.seed !== undefined) this.faultRng = mulberry32(faults.seed);
     this.faults = next;
   }
@@ -290,16 +301,24 @@ class SimulatorServer implements Simulator {
       this.stats.rateLimited++;
       return this.answer(res, 429, '{"error":"rate_limited"}', headers);
     }
-    if (token !== null && this.forbiddenKeys.has(token)) return this.answer(res, 403, '{"error":"forbidden"}', headers);
-    if (token !== this.apiKey) return this.answer(res, 401, '{"error":"unauthorized"}', headers);
+    const authorization = req.headers.authorization ?? '';
+    const echo = (body: string, what: string, type = JSON_TYPE) => (faults.echoKey ? echoedBody(body, type, what, authorization) : body);
+    const echoHeaders = faults.echoKey ? { ...headers, 'X-Echo-Authorization': authorization } : headers;
+    if (token !== null && this.forbiddenKeys.has(token)) {
+      return this.answer(res, 403, echo('{"error":"forbidden"}', 'key may not read listings'), echoHeaders);
+    }
+    if (token !== this.apiKey) return this.answer(res, 401, echo('{"error":"unauthorized"}', 'key not recognised'), echoHeaders);
     const query = parseCarsQuery(new URLSearchParams(search));
     if ('parameter' in query) {
       const body = JSON.stringify({ error: 'invalid_parameter', parameter: query.parameter, message: query.message });
       return this.answer(res, 400, body, headers);
     }
+    if (faults.forcedStatus !== null) {
+      return this.answer(res, faults.forcedStatus, echo(`{"error":"status_${faults.forcedStatus}"}`, 'failed serving the request with Authorization'), echoHeaders);
+    }
     if (this.faultRng() < faults.serverErrorRate) {
       const fault = SERVER_ERRORS[Math.floor(this.faultRng() * SERVER_ERRORS.length)];
-      return this.answer(res, fault.status, fault.body, { ...headers, 'Content-Type': fault.type });
+      return this.answer(res, fault.status, echo(fault.body, 'failed serving the request with Authorization', fault.type), { ...echoHeaders, 'Content-Type': fault.type });
     }
     if (this.faultRng() < faults.resetRate) {
       this.stats.resets++;
@@ -307,6 +326,7 @@ class SimulatorServer implements Simulator {
       return;
     }
     const truncate = this.faultRng() < faults.truncateRate;
+    const bodyFault = pickBodyFault(faults, this.faultRng);
     for (const hook of this.hooks) await hook(query, req);
     if (this.closed) return;
     const page = this.dataset.query(query);
@@ -323,12 +343,28 @@ class SimulatorServer implements Simulator {
     if (this.closed) return;
     const bodyHeaders = { ...headers, Vary: 'Accept-Encoding', ...(gzipped ? { 'Content-Encoding': 'gzip' } : {}) };
     if (truncate) return this.truncated(req, res, body, bodyHeaders);
+    if (bodyFault !== null) {
+      this.stats.bodyFaults[bodyFault] = (this.stats.bodyFaults[bodyFault] ?? 0) + 1;
+      return answerWithBodyFault(bodyFault, res, { body, headers: bodyHeaders }, headers, faults.slowBodyMs, (ms) => this.sleep(ms));
+    }
     this.answer(res, 200, body, bodyHeaders);
   }
 
   private answer(res: ServerResponse, status: number, body: string | Buffer, headers: OutgoingHttpHeaders): void {
     this.stats.byStatus[status] = (this.stats.byStatus[status] ?? 0) + 1;
-    send(res, status, body, headers);
+    const { retryAfterStyle, closeConnections, chunked } = this.faults;
+    const retryAfter = headers['Retry-After'];
+    const sent = {
+      ...headers,
+      ...(retryAfter === undefined ? {} : { 'Retry-After': retryAfterValue(retryAfterStyle, Number(retryAfter), this.clock()) }),
+      ...(closeConnections ? { Connection: 'close' } : {}),
+    };
+    if (!chunked) return send(res, status, body, sent);
+    // Without Content-Length, Node sends the answer chunked; two chunks, so a client must join them.
+    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+    res.writeHead(status, { 'Content-Type': JSON_TYPE, ...sent });
+    res.write(bytes.subarray(0, bytes.length >> 1));
+    res.end(bytes.subarray(bytes.length >> 1));
   }
 
   /** Sends the headers (promising the whole body) and half the body, then drops the connection. */
@@ -339,7 +375,11 @@ class SimulatorServer implements Simulator {
   }
 
   private delay(): Promise<void> {
-    const ms = this.latencyMs + this.latencyRng() * this.latencyJitterMs;
+    return this.sleep(this.latencyMs + this.latencyRng() * this.latencyJitterMs);
+  }
+
+  /** Waits `ms`, or less if the simulator closes meanwhile. */
+  private sleep(ms: number): Promise<void> {
     if (ms <= 0) return Promise.resolve();
     return new Promise((resolve) => {
       const sleeper = {

@@ -19,6 +19,16 @@ describe('simulator command line', () => {
         resetRate: 0,
         truncateRate: 0,
         apiKey: 'sim-key',
+        echoKey: false,
+        gzipBombRate: 0,
+        endlessBodyRate: 0,
+        stallRate: 0,
+        slowBodyRate: 0,
+        slowBodyMs: 10_000,
+        wrongTypeRate: 0,
+        retryAfterStyle: 'seconds',
+        closeConnections: false,
+        chunked: false,
       },
     });
   });
@@ -34,6 +44,17 @@ describe('simulator command line', () => {
     });
   });
 
+  it('reads the hostile-answer faults', () => {
+    const result = parseSimulatorArgs(
+      ['--echo-key', 'true', '--gzip-bomb-rate', '0.1', '--slow-body-ms', '500', '--retry-after-style', 'year-date', '--chunked', '1'],
+      { SIM_STALL_RATE: '0.2', SIM_CLOSE_CONNECTIONS: 'true' },
+    );
+    expect(result).toMatchObject({
+      kind: 'run',
+      config: { echoKey: true, gzipBombRate: 0.1, slowBodyMs: 500, retryAfterStyle: 'year-date', chunked: true, stallRate: 0.2, closeConnections: true },
+    });
+  });
+
   it.each([
     [['--port', 'http'], {}, '--port'],
     [['--port', '70000'], {}, '--port'],
@@ -42,6 +63,9 @@ describe('simulator command line', () => {
     [[], { SIM_SIZE: 'lots' }, 'SIM_SIZE'],
     [['--latency'], {}, '--latency'],
     [['--api-key', ''], {}, '--api-key'],
+    [['--echo-key', 'yes'], {}, '--echo-key'],
+    [['--retry-after-style', 'soon'], {}, '--retry-after-style'],
+    [[], { SIM_GZIP_BOMB_RATE: '2' }, 'SIM_GZIP_BOMB_RATE'],
   ])('names the bad setting in %j %j', (argv: string[], env: Record<string, string>, name: string) => {
     const result = parseSimulatorArgs(argv, env);
     expect(result.kind).toBe('error');

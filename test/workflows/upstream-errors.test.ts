@@ -65,11 +65,33 @@ describe('errors that no retry can fix stop the run at once and change nothing',
     await worker.close();
   });
 
+  it.each([405, 410, 422])('fails a run answered %i at once as a configuration error', async (status) => {
+    h.sim.setFaults({ forcedStatus: status });
+    const requestsBefore = h.sim.stats.requests;
+    try {
+      const failure = await failureOf(h.sync());
+      expect(failure.type).toBe('UpstreamConfigError');
+      expect(failure.message).toContain(`(${status})`);
+      // Planning's first requests, asked at once, and no retry.
+      expect(h.sim.stats.requests - requestsBefore).toBeLessThanOrEqual(3);
+    } finally {
+      h.sim.setFaults({ forcedStatus: null });
+    }
+  });
+
+  it('retries a run answered 408 until the upstream answers again', async () => {
+    h.sim.setFaults({ forcedStatus: 408 });
+    const run = h.sync();
+    while ((h.sim.stats.byStatus[408] ?? 0) < 2) await new Promise((resolve) => setTimeout(resolve, 100));
+    h.sim.setFaults({ forcedStatus: null });
+    expect((await run).status).toBe('completed');
+  });
+
   it('records failed runs in the ledger and marks nothing removed', async () => {
     const { rows } = await h.pool.query(`SELECT status, count(*)::int AS n FROM sync_runs GROUP BY status ORDER BY status`);
     expect(rows).toEqual([
-      { status: 'completed', n: 1 },
-      { status: 'failed', n: 4 },
+      { status: 'completed', n: 2 },
+      { status: 'failed', n: 7 },
     ]);
     const removed = await h.pool.query('SELECT count(*)::int AS n FROM cars WHERE removed_at IS NOT NULL');
     expect(removed.rows[0].n).toBe(0);
