@@ -25,7 +25,16 @@ async function main(): Promise<void> {
     latencyMs: config.latencyMs,
     latencyJitterMs: config.latencyJitterMs,
     rateLimit: config.rateLimit,
-    faults: { serverErrorRate: config.errorRate, resetRate: config.resetRate, truncateRate: config.truncateRate },
+    faults: {
+      serverErrorRate: config.errorRate,
+      resetRate: config.resetRate,
+      truncateRate: config.truncateRate,
+      pageCap: config.pageCap,
+      shortPageRate: config.shortPageRate,
+      jumpRate: config.jumpRate,
+      outOfRangeRate: config.outOfRangeRate,
+      oversizeRate: config.oversizeRate,
+    },
   });
   process.stdout.write(
     `car listings simulator on ${sim.url}/v1/cars (${sim.dataset.size} cars, seed ${config.seed}); ` +
