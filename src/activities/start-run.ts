@@ -1,12 +1,12 @@
 import { Context } from '@temporalio/activity';
 import { z } from 'zod';
 import { tuningSchema } from '../config';
-import { InvalidRunInputError, UpstreamNetworkError } from '../errors';
+import { InvalidRunInputError } from '../errors';
 import type { ListingFilter, Pass, RunPlan, RunTuning, SyncMode } from '../sync-types';
-import type { CarsApi } from './cars-api';
 import { ADVERTISED_RATE_HEADROOM, pacedRate } from './rate-limiter';
 import type { ActivityDeps } from './deps';
 import { withRetryDelay } from './retry-delay';
+import { surveyListing } from './survey';
 
 /** Each tuning field, optional and without its default: an absent field keeps the worker's value. */
 const overridesShape = Object.fromEntries(Object.entries(tuningSchema.shape).map(([key, field]) => [key, field.unwrap().optional()])) as {
@@ -127,22 +127,6 @@ export function createStartRun({ pool, api, limiter, defaults }: ActivityDeps) {
     notes.push(`${unselected} listed cars have a make no filter selects: a third pass read the ${changed.total} cars changed since ${updatedSince}, of all makes`);
     return [firstPass, restPass, { ...changed, name: `changed since ${updatedSince}, all makes`, trackRemovals: false, revisits: true }];
   }
-}
-
-/** How many cars match a filter, and the lowest and highest of their ids. */
-async function surveyListing(api: CarsApi, acquire: () => Promise<void>, filter: ListingFilter): Promise<Omit<Pass, 'name' | 'trackRemovals' | 'revisits'>> {
-  const query = { perPage: 1, makes: filter.makes, updatedSince: filter.updatedSince };
-  await acquire();
-  const first = await api.fetchPage(query);
-  const total = first.meta.total;
-  let lastId: number | null = null;
-  if (total > 0) {
-    await acquire();
-    lastId = (await api.fetchPage({ ...query, page: total })).meta.next_after_id;
-    // Cars were delisted between the two requests; a retry sees a consistent total.
-    if (lastId === null) throw new UpstreamNetworkError(`the listing shrank below ${total} cars while planning the run`);
-  }
-  return { filter, total, firstId: first.meta.next_after_id, lastId };
 }
 
 function round(n: number): number {
