@@ -11,6 +11,9 @@ export const WORKFLOW_TYPE = 'SyncCarsWorkflow';
 /** Prefix of the ids `start` gives runs (`car-sync-<timestamp>`) unless `--id` is given. */
 export const DEFAULT_WORKFLOW_ID = 'car-sync';
 
+/** The CLI's exit codes (interface.md): 3 is a run that completed with something a person must look at. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, attention: 3 } as const;
+
 const USAGE = `usage: npm run sync -- <verb> [flags]
 
 verbs:
@@ -37,6 +40,9 @@ flags:
   --catchup D    how late a missed scheduled run may still start, default 1h (e.g. 30m, 6h)
   --incremental-cron C   also run an incremental sync on this cron, e.g. "0 * * * *"
   --help         this text
+
+exit codes: 0 completed and verified (or the verb was done), 1 failed or cancelled, 2 usage error,
+  3 completed with something to look at: completeness not verified, or the removal brake tripped
 
 environment: TEMPORAL_ADDRESS (localhost:7233), TEMPORAL_NAMESPACE (default), TEMPORAL_TASK_QUEUE (car-sync)`;
 
@@ -178,17 +184,25 @@ export function formatProgress(p: Progress): string {
   const share = p.pagesTotal > 0 ? Math.min(1, p.pagesDone / p.pagesTotal) : 0;
   const bar = '#'.repeat(Math.round(share * width)).padEnd(width, '.');
   const eta = p.etaSeconds === null ? '' : `  ETA ${p.etaSeconds}s`;
-  return `[${bar}] ${p.state}  pages ${p.pagesDone}/${p.pagesTotal}  cars ${p.carsSeen}/${p.carsTotal}  ${p.rowsPerSecond} cars/s${eta}`;
+  const anomalies = p.anomalies > 0 ? `  ${p.anomalies} page(s) broke the API contract` : '';
+  return `[${bar}] ${p.state}  pages ${p.pagesDone}/${p.pagesTotal}  cars ${p.carsSeen}/${p.carsTotal}  ${p.rowsPerSecond} cars/s${eta}${anomalies}`;
 }
 
 export function formatSummary(s: SyncSummary): string {
   const rows: [string, string | number | boolean][] = [
     ['status', s.status], ['mode', s.mode], ['pages', s.pages], ['cars seen', s.carsSeen], ['inserted', s.inserted],
     ['updated', s.updated], ['unchanged', s.unchanged], ['removed', s.removed], ['rejected', s.rejected],
-    ['retries', s.retries], ['removal brake tripped', s.removalBrakeTripped], ['duration (s)', s.durationSeconds.toFixed(1)],
-    ['cars/s', s.rowsPerSecond],
+    ['retries', s.retries], ['verified', s.verified], ['removal brake tripped', s.removalBrakeTripped],
+    ['duration (s)', s.durationSeconds.toFixed(1)], ['cars/s', s.rowsPerSecond],
   ];
-  return rows.map(([k, v]) => `  ${k.padEnd(22)} ${v}`).join('\n');
+  const reasons = s.unverifiedReasons.map((reason) => `\n    - ${reason}`).join('');
+  return rows.map(([k, v]) => `  ${k.padEnd(22)} ${v}`).join('\n') + (s.verified ? '' : `\n  not verified because:${reasons}`);
+}
+
+/** 0 only for a run that completed and proved it; 3 when it completed with something to look at. */
+export function exitCodeOf(s: SyncSummary): number {
+  if (s.status === 'failed' || s.status === 'cancelled') return EXIT.failed;
+  return s.status === 'completed' && s.verified && !s.removalBrakeTripped ? EXIT.ok : EXIT.attention;
 }
 
 /** The running sync (or, for `status`, the latest one) when no `--id` is given. */
@@ -218,7 +232,8 @@ async function follow(handle: WorkflowHandle, out: Output): Promise<SyncSummary>
   return result;
 }
 
-export async function run(command: Command, config: TemporalConfig, out: Output = process.stdout): Promise<void> {
+/** Runs one verb; resolves to the exit code (see EXIT). */
+export async function run(command: Command, config: TemporalConfig, out: Output = process.stdout): Promise<number> {
   const client = await connect(config);
   try {
     if (command.schedule) {
@@ -232,33 +247,42 @@ export async function run(command: Command, config: TemporalConfig, out: Output 
               ? [await triggerSchedule(client, command.input.mode ?? 'full')]
               : await applySchedules(client, { ...settings, taskQueue: config.taskQueue }, action);
       out.write(`${lines.join('\n')}\n`);
-      return;
+      return EXIT.ok;
     }
     if (command.verb === 'start') {
       const workflowId = command.id ?? `${DEFAULT_WORKFLOW_ID}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       const handle = await client.workflow.start(WORKFLOW_TYPE, { workflowId, taskQueue: config.taskQueue, args: [command.input] });
       out.write(`started ${WORKFLOW_TYPE} ${workflowId} (run ${handle.firstExecutionRunId}) on ${config.taskQueue}\n`);
-      if (command.follow) out.write(`summary:\n${formatSummary(await follow(handle, out))}\n`);
-      return;
+      if (!command.follow) return EXIT.ok;
+      const summary = await follow(handle, out);
+      out.write(`summary:\n${formatSummary(summary)}\n`);
+      return exitCodeOf(summary);
     }
     const id = command.id ?? (await latestRunId(client, command.verb !== 'status'));
     const handle = client.workflow.getHandle(id);
     if (command.verb === 'status') {
       const description = await handle.describe();
-      out.write(`${id}: ${description.status.name}\n`);
-      if (description.status.name === 'RUNNING') out.write(`${formatProgress(await handle.query(progressQuery))}\n`);
-      else if (description.status.name === 'COMPLETED') out.write(`summary:\n${formatSummary((await handle.result()) as SyncSummary)}\n`);
-      return;
+      const status = description.status.name;
+      out.write(`${id}: ${status}\n`);
+      if (status === 'RUNNING') {
+        out.write(`${formatProgress(await handle.query(progressQuery))}\n`);
+        return EXIT.ok;
+      }
+      if (status !== 'COMPLETED') return EXIT.failed;
+      const summary = (await handle.result()) as SyncSummary;
+      out.write(`summary:\n${formatSummary(summary)}\n`);
+      return exitCodeOf(summary);
     }
     if (command.verb === 'tune') {
       const tuning = await handle.executeUpdate(setTuningUpdate, { args: [command.tuning!] });
       out.write(`${id}: requestsPerSecond ${tuning.requestsPerSecond || 'not set (the upstream\'s advertised limit only)'}, concurrency ${tuning.concurrency}\n`);
-      return;
+      return EXIT.ok;
     }
     if (command.verb === 'pause') await handle.signal(pauseSignal);
     if (command.verb === 'resume') await handle.signal(resumeSignal);
     if (command.verb === 'cancel') await handle.cancel();
     out.write(`${command.verb} sent to ${id}\n`);
+    return EXIT.ok;
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new UsageError(`no sync run with workflow id "${command.id}"`);
     if (err instanceof WorkflowUpdateFailedError) throw new UsageError(`the run refused the change: ${err.cause?.message ?? err.message}`);
@@ -268,20 +292,21 @@ export async function run(command: Command, config: TemporalConfig, out: Output 
   }
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const command = parseCommand(process.argv.slice(2));
   if (command === 'help') {
     console.log(USAGE);
-    return;
+    return EXIT.ok;
   }
-  await run(command, loadTemporalConfig());
+  return run(command, loadTemporalConfig());
 }
 
 if (require.main === module) {
-  main().catch((err: Error) => {
+  // An exit code, not an exit: output still on its way to a pipe is written first.
+  main().then((code) => void (process.exitCode = code), (err: Error) => {
     const known = err instanceof UsageError || err instanceof ConfigurationError;
     console.error(known ? `sync: ${err.message}` : `sync: ${err.message ?? err}`);
     if (err instanceof UsageError) console.error('run `npm run sync -- --help` for usage');
-    process.exit(err instanceof UsageError ? 2 : 1);
+    process.exit(err instanceof UsageError ? EXIT.usage : EXIT.failed);
   });
 }

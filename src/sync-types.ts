@@ -90,6 +90,8 @@ export interface PageCounts {
   unchanged: number;
   rejected: number;
   retries: number;
+  /** Pages that broke the API contract (see activities/page-contract.ts): each makes the run unverified. */
+  anomalies: number;
 }
 
 /** What one syncPages call did: its counts, where the range goes on from, and whether it is done. */
@@ -124,12 +126,31 @@ export interface RemovalOutcome {
   limit: number;
 }
 
-export type RunState = 'starting' | 'running' | 'backing-off' | 'paused' | 'finishing' | 'completed' | 'failed' | 'cancelled';
+export type RunState = 'starting' | 'running' | 'backing-off' | 'paused' | 'finishing' | 'completed' | 'unverified' | 'failed' | 'cancelled';
 
-export interface SyncSummary extends Omit<PageCounts, 'pages'> {
+/** A run that read everything but could not prove it read everything ends `unverified`, never `completed`. */
+export type RunStatus = 'completed' | 'unverified' | 'failed' | 'cancelled';
+
+/** What a pass read, beside what planning surveyed for it: the end of the run checks one against the other. */
+export interface PassOutcome {
+  name: string;
+  filter: ListingFilter;
+  /** Cars matching the filter when planned. */
+  surveyed: number;
+  /** Records its pages returned inside their ranges. */
+  seen: number;
+}
+
+/** Whether a run proved its completeness, and if not, why (each reason names a page or a pass). */
+export interface Verification {
+  verified: boolean;
+  unverifiedReasons: string[];
+}
+
+export interface SyncSummary extends Omit<PageCounts, 'pages'>, Verification {
   runId: string;
   mode: SyncMode;
-  status: 'completed' | 'failed' | 'cancelled';
+  status: RunStatus;
   pages: number;
   ranges: number;
   removed: number;
@@ -142,6 +163,9 @@ export interface SyncSummary extends Omit<PageCounts, 'pages'> {
 
 export interface Progress extends PageCounts {
   state: RunState;
+  /** Null until the run has closed; reasons stay empty until then too. */
+  verified: boolean | null;
+  unverifiedReasons: string[];
   mode: SyncMode | null;
   pagesDone: number;
   pagesTotal: number;
@@ -156,7 +180,7 @@ export interface Progress extends PageCounts {
   etaSeconds: number | null;
 }
 
-export const ZERO_COUNTS: PageCounts = { pages: 0, carsSeen: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, retries: 0 };
+export const ZERO_COUNTS: PageCounts = { pages: 0, carsSeen: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, retries: 0, anomalies: 0 };
 
 export function addCounts(a: PageCounts, b: PageCounts): PageCounts {
   return {
@@ -167,5 +191,6 @@ export function addCounts(a: PageCounts, b: PageCounts): PageCounts {
     unchanged: a.unchanged + b.unchanged,
     rejected: a.rejected + b.rejected,
     retries: a.retries + b.retries,
+    anomalies: a.anomalies + b.anomalies,
   };
 }

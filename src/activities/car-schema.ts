@@ -32,6 +32,8 @@ export const pageSchema = z.object({
   data: z.array(z.unknown()),
   meta: z.object({
     total: z.number().int().min(0),
+    // What the server serves per page, which may be fewer than asked (see page-contract.ts).
+    per_page: z.number().int().positive().optional(),
     last_page: z.number().int().min(0).optional(),
     next_after_id: z.number().int().nullable(),
   }),

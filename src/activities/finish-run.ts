@@ -1,29 +1,64 @@
-import type { RemovalOutcome, SyncSummary } from '../sync-types';
+import { Context } from '@temporalio/activity';
+import { isNonRetryable } from '../errors';
+import type { PassOutcome, RemovalOutcome, RunStatus, SyncSummary, Verification } from '../sync-types';
 import { inTransaction } from '../db/transaction';
 import type { ActivityDeps } from './deps';
+import { withRetryDelay } from './retry-delay';
+import { countListing } from './survey';
+
+/**
+ * A pass may see fewer cars than were listed at both its surveys only by cars delisted or listed
+ * while it ran: up to this share of the smaller survey (and at least `min` cars) is taken for that
+ * churn. A pass short by more missed pages, and proves nothing.
+ */
+export const PASS_SHORTFALL_TOLERANCE = { share: 0.01, min: 10 } as const;
+
+/** Attempts at the end-of-run survey before a run that cannot count the listing closes unverified. */
+const END_SURVEY_ATTEMPTS = 3;
+
+/** Reasons kept in the summary and the ledger; the rest are counted, so a bad upstream cannot bloat history. */
+const MAX_REASONS = 10;
 
 export interface FinishRunInput {
   runId: string;
   workflowId: string;
-  status: SyncSummary['status'];
-  /** True only for a full run whose every range completed: only such a run may mark cars removed. */
+  /** How the run's ranges ended; a completed run ends unverified when it cannot prove its completeness. */
+  status: Exclude<RunStatus, 'unverified'>;
+  /** True for a full run whose every range completed: only such a run, once verified, may mark cars removed. */
   applyRemovals: boolean;
   maxRemovalShare: number;
-  /** Where the next incremental run may start from; null unless the run completed. */
+  /** Where the next incremental run may start from, should the run complete verified. */
   highWaterMark: string | null;
-  summary: Omit<SyncSummary, 'removed' | 'removalCandidates' | 'removalBrakeTripped' | 'durationSeconds' | 'rowsPerSecond'>;
+  /** What each pass read; a completed run checks each against the listing's size now. */
+  passes: PassOutcome[];
+  /** The run's request budget, which the end-of-run survey keeps to. */
+  requestsPerSecond: number;
+  summary: Omit<SyncSummary, 'status' | 'verified' | 'unverifiedReasons' | 'removed' | 'removalCandidates' | 'removalBrakeTripped' | 'durationSeconds' | 'rowsPerSecond'>;
 }
 
-export interface FinishRunResult extends RemovalOutcome {
+export interface FinishRunResult extends RemovalOutcome, Verification {
+  status: RunStatus;
   finishedAtMs: number;
 }
 
-/** Applies a complete full run's removals (behind the safety brake) and closes the run in the ledger. */
-export function createFinishRun({ pool }: ActivityDeps) {
-  return async function finishRun({ runId, workflowId, status, applyRemovals, maxRemovalShare, highWaterMark, summary }: FinishRunInput): Promise<FinishRunResult> {
+/**
+ * Verifies a completed run (no page broke the contract, no pass came up short), applies a verified
+ * full run's removals (behind the safety brake), and closes the run in the ledger.
+ */
+export function createFinishRun({ pool, api, limiter }: ActivityDeps) {
+  return async function finishRun(input: FinishRunInput): Promise<FinishRunResult> {
+    const { runId, workflowId, status, applyRemovals, maxRemovalShare, highWaterMark, summary } = input;
+    // Surveyed before the transaction opens: no connection waits on the upstream.
+    const shortPasses = status === 'completed' ? await checkPasses(input) : [];
     return inTransaction(pool, async (client) => {
+      const anomalies = (await client.query<{ reason: string }>('SELECT reason FROM sync_run_anomalies WHERE run_id = $1 ORDER BY seen_at, reason', [runId])).rows.map((r) => r.reason);
+      const reasons = [...(status === 'completed' ? [] : [`the run ${status} before it read every range`]), ...anomalies, ...shortPasses];
+      const verified = reasons.length === 0;
+      const unverifiedReasons = reasons.length > MAX_REASONS ? [...reasons.slice(0, MAX_REASONS - 1), `and ${reasons.length - MAX_REASONS + 1} more`] : reasons;
+      const finalStatus: RunStatus = status === 'completed' && !verified ? 'unverified' : status;
+
       let outcome: RemovalOutcome = { removed: 0, candidates: 0, brakeTripped: false, limit: 0 };
-      if (applyRemovals) {
+      if (applyRemovals && verified) {
         const { rows } = await client.query<{ candidates: string }>(
           `SELECT count(*) AS candidates FROM sync_removal_candidates s JOIN cars c ON c.id = s.car_id
            WHERE s.run_id = $1 AND c.removed_at IS NULL`,
@@ -45,17 +80,47 @@ export function createFinishRun({ pool }: ActivityDeps) {
         }
         outcome = { removed, candidates, brakeTripped, limit };
       }
-      await client.query('DELETE FROM sync_removal_candidates WHERE run_id = $1', [runId]);
-      await client.query('DELETE FROM sync_page_cursors WHERE run_id = $1', [runId]);
+      for (const table of ['sync_removal_candidates', 'sync_page_cursors', 'sync_run_anomalies']) {
+        await client.query(`DELETE FROM ${table} WHERE run_id = $1`, [runId]);
+      }
+      const verification = { verified, unverifiedReasons };
       // An upsert: a run whose input was refused never got as far as its ledger row.
       await client.query(
-        `INSERT INTO sync_runs (run_id, workflow_id, mode, status, finished_at, high_water_mark, summary)
-         VALUES ($1, $2, $3, $4, now(), $5, $6)
+        `INSERT INTO sync_runs (run_id, workflow_id, mode, status, finished_at, high_water_mark, summary, verified, unverified_reasons)
+         VALUES ($1, $2, $3, $4, now(), $5, $6, $7, $8)
          ON CONFLICT (run_id) DO UPDATE SET status = EXCLUDED.status, finished_at = EXCLUDED.finished_at,
-           high_water_mark = EXCLUDED.high_water_mark, summary = EXCLUDED.summary`,
-        [runId, workflowId, summary.mode, status, highWaterMark, JSON.stringify({ ...summary, ...outcome })],
+           high_water_mark = EXCLUDED.high_water_mark, summary = EXCLUDED.summary,
+           verified = EXCLUDED.verified, unverified_reasons = EXCLUDED.unverified_reasons`,
+        [runId, workflowId, summary.mode, finalStatus, verified ? highWaterMark : null, JSON.stringify({ ...summary, ...outcome, ...verification, status: finalStatus }), verified, unverifiedReasons],
       );
-      return { ...outcome, finishedAtMs: Date.now() };
+      return { ...outcome, ...verification, status: finalStatus, finishedAtMs: Date.now() };
     });
   };
+
+  /** Each pass against the listing's size now: the reasons of those that came up short. */
+  async function checkPasses({ passes, requestsPerSecond }: FinishRunInput): Promise<string[]> {
+    const { attempt } = Context.current().info;
+    const reasons: string[] = [];
+    for (const pass of passes) {
+      let atEnd: number;
+      try {
+        atEnd = await countListing(api, () => limiter.acquire(requestsPerSecond), pass.filter);
+      } catch (err) {
+        if (!isNonRetryable(err) && attempt < END_SURVEY_ATTEMPTS) throw withRetryDelay(err, attempt);
+        reasons.push(`pass "${pass.name}": the listing could not be counted at the end of the run (${(err as Error).message})`);
+        continue;
+      }
+      const reason = passShortfall(pass, atEnd);
+      if (reason) reasons.push(reason);
+    }
+    return reasons;
+  }
+}
+
+/** Why a pass saw too few cars for the listing it was planned for and the one at the end; null when it saw enough. */
+export function passShortfall({ name, surveyed, seen }: PassOutcome, atEnd: number): string | null {
+  const listed = Math.min(surveyed, atEnd);
+  const tolerance = Math.max(PASS_SHORTFALL_TOLERANCE.min, Math.ceil(listed * PASS_SHORTFALL_TOLERANCE.share));
+  if (listed - seen <= tolerance) return null;
+  return `pass "${name}" saw ${seen} cars, but ${surveyed} were listed when it was planned and ${atEnd} at the end (more than the ${tolerance} that listing churn explains)`;
 }

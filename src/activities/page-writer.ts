@@ -38,6 +38,8 @@ export interface PageWrite {
     /** The makes the page was filtered to, null for all: only cars of these makes can be missing from it. */
     makes: string[] | null;
   };
+  /** The contract rule the page broke (see page-contract.ts), kept with the run so that it ends unverified. */
+  anomaly: string | null;
   /** Withdraw removal candidates of this run for the cars the page saw (an earlier attempt or pass may have recorded them). */
   withdrawSeen: boolean;
   /** Committed with the page: where the activity got to, and its counts so far (`carried` plus this page). */
@@ -94,6 +96,8 @@ WHERE c.removed_at IS NULL AND c.id <> ALL($4::bigint[])
     AND NOT EXISTS (SELECT 1 FROM car_rejects r WHERE r.car_id = c.id AND r.seen_at > c.synced_at)))
 ON CONFLICT DO NOTHING`;
 
+const ANOMALY_SQL = `INSERT INTO sync_run_anomalies (run_id, reason) VALUES ($1, $2) ON CONFLICT DO NOTHING`;
+
 const CURSOR_SQL = `
 INSERT INTO sync_page_cursors (run_id, activity, after_id, done, counts) VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (run_id, activity) DO UPDATE SET after_id = EXCLUDED.after_id, done = EXCLUDED.done, counts = EXCLUDED.counts`;
@@ -141,6 +145,7 @@ export async function writePage(pool: Pool, page: PageWrite): Promise<PageCounts
       const { afterId, throughId, makes } = page.coverage;
       await client.query(CANDIDATES_SQL, [page.runId, afterId, throughId, page.seenIds, makes]);
     }
+    if (page.anomaly !== null) await client.query(ANOMALY_SQL, [page.runId, page.anomaly]);
     if (page.withdrawSeen) {
       await client.query('DELETE FROM sync_removal_candidates WHERE run_id = $1 AND car_id = ANY($2::bigint[])', [page.runId, page.seenIds]);
     }
@@ -152,6 +157,7 @@ export async function writePage(pool: Pool, page: PageWrite): Promise<PageCounts
       unchanged: records.length - changedIds.size,
       rejected: rejects.length,
       retries: 0,
+      anomalies: page.anomaly === null ? 0 : 1,
     };
     const { activity, afterId, done, carried } = page.cursor;
     await client.query(CURSOR_SQL, [page.runId, activity, afterId, done, JSON.stringify(addCounts(carried, counts))]);

@@ -1,12 +1,13 @@
 import { Context } from '@temporalio/activity';
 import { z } from 'zod';
 import { tuningSchema } from '../config';
-import { InvalidRunInputError, UpstreamNetworkError } from '../errors';
+import { InvalidRunInputError } from '../errors';
 import type { ListingFilter, Pass, RunPlan, RunTuning, SyncMode } from '../sync-types';
-import type { CarsApi } from './cars-api';
 import { ADVERTISED_RATE_HEADROOM, pacedRate } from './rate-limiter';
 import type { ActivityDeps } from './deps';
 import { withRetryDelay } from './retry-delay';
+import { surveyListing } from './survey';
+import { makeFilter, MAX_MAKE_PARAM_CHARS } from './make-filter';
 
 /** Each tuning field, optional and without its default: an absent field keeps the worker's value. */
 const overridesShape = Object.fromEntries(Object.entries(tuningSchema.shape).map(([key, field]) => [key, field.unwrap().optional()])) as {
@@ -89,31 +90,44 @@ export function createStartRun({ pool, api, limiter, defaults }: ActivityDeps) {
 
   /**
    * Priority makes first, then the rest, each car fetched once. The API cannot exclude makes, so "the
-   * rest" names every other make carsync has seen. Cars no such filter selects (an empty or missing
-   * make, or a make no sync has seen) either changed since the last completed run, and a third pass
+   * rest" names every other make carsync has stored. Cars no such filter selects (an empty or missing
+   * make, or a make no sync has stored) either changed since the last completed run, and a third pass
    * reads what changed since then across all makes, or did not, and that run saw them as they are.
-   * Without a completed run to go on, the second pass reads everything (the priority cars twice).
+   * Without a completed run to go on, or when a make cannot be named in a filter (see make-filter.ts),
+   * the second pass reads everything (the priority cars twice): only a pass that reads a car can tell
+   * that it was delisted.
    */
   async function fullPasses(tuning: RunTuning, notes: string[]): Promise<Pass[]> {
-    const priority = tuning.priorityMakes;
+    const wanted = tuning.priorityMakes;
     // A scan of every car: only worth it when there are priority makes to split off.
-    const others = priority.length
-      ? (await pool.query<{ make: string }>('SELECT DISTINCT make FROM cars WHERE make <> ALL($1::text[]) ORDER BY make', [priority])).rows.map((r) => r.make)
+    const stored = wanted.length
+      ? (await pool.query<{ make: string }>('SELECT DISTINCT make FROM cars WHERE make <> ALL($1::text[]) ORDER BY make', [wanted])).rows.map((r) => r.make)
       : [];
-    const split = priority.length > 0 && others.length > 0;
+    const priority = makeFilter(wanted);
+    const others = makeFilter(stored);
+    const leftOut = [...priority.leftOut, ...others.leftOut];
+    const split = priority.makes.length > 0 && others.makes.length > 0;
     // The surveys are independent: asked at once, planning takes two round trips instead of six.
     const [everything, first, rest] = await Promise.all([
       survey({}, tuning),
-      split ? survey({ makes: priority }, tuning) : undefined,
-      split ? survey({ makes: others }, tuning) : undefined,
+      split ? survey({ makes: priority.makes }, tuning) : undefined,
+      split && leftOut.length === 0 ? survey({ makes: others.makes }, tuning) : undefined,
     ]);
     const all: Pass = { ...everything, name: 'all makes', trackRemovals: true, revisits: false };
-    if (priority.length === 0 || everything.total === 0) return [all];
-    if (!first || !rest) {
-      notes.push('no earlier sync has seen any make but the priority ones, so this run read all makes in one pass');
+    if (priority.makes.length === 0 || everything.total === 0) return [all];
+    if (!first) {
+      notes.push('no earlier sync has stored a make but the priority ones that a make filter can name, so this run read all makes in one pass');
       return [all];
     }
-    const firstPass: Pass = { ...first, name: `priority makes (${priority.join(', ')})`, trackRemovals: true, revisits: false };
+    const firstPass: Pass = { ...first, name: `priority makes (${priority.makes.join(', ')})`, trackRemovals: true, revisits: false };
+    if (!rest) {
+      const named = leftOut.slice(0, 3).map((make) => JSON.stringify(make)).join(', ') + (leftOut.length > 3 ? ', ...' : '');
+      notes.push(
+        `${leftOut.length} make(s) cannot be named in the API's make filter (${named}: empty, a comma, white space at an end, or past ` +
+          `the ${MAX_MAKE_PARAM_CHARS}-character cap): after the priority makes, this run read the whole listing (priority cars twice)`,
+      );
+      return [firstPass, { ...all, revisits: true }];
+    }
     const restPass: Pass = { ...rest, name: 'other makes', trackRemovals: true, revisits: true };
     const unselected = everything.total - first.total - rest.total;
     if (unselected === 0) return [firstPass, restPass];
@@ -127,22 +141,6 @@ export function createStartRun({ pool, api, limiter, defaults }: ActivityDeps) {
     notes.push(`${unselected} listed cars have a make no filter selects: a third pass read the ${changed.total} cars changed since ${updatedSince}, of all makes`);
     return [firstPass, restPass, { ...changed, name: `changed since ${updatedSince}, all makes`, trackRemovals: false, revisits: true }];
   }
-}
-
-/** How many cars match a filter, and the lowest and highest of their ids. */
-async function surveyListing(api: CarsApi, acquire: () => Promise<void>, filter: ListingFilter): Promise<Omit<Pass, 'name' | 'trackRemovals' | 'revisits'>> {
-  const query = { perPage: 1, makes: filter.makes, updatedSince: filter.updatedSince };
-  await acquire();
-  const first = await api.fetchPage(query);
-  const total = first.meta.total;
-  let lastId: number | null = null;
-  if (total > 0) {
-    await acquire();
-    lastId = (await api.fetchPage({ ...query, page: total })).meta.next_after_id;
-    // Cars were delisted between the two requests; a retry sees a consistent total.
-    if (lastId === null) throw new UpstreamNetworkError(`the listing shrank below ${total} cars while planning the run`);
-  }
-  return { filter, total, firstId: first.meta.next_after_id, lastId };
 }
 
 function round(n: number): number {

@@ -1,9 +1,10 @@
 import { Context } from '@temporalio/activity';
-import { isNonRetryable, UpstreamNetworkError } from '../errors';
+import { isNonRetryable } from '../errors';
 import { addCounts, ZERO_COUNTS, type IdRange, type ListingFilter, type PageResult, type RunTuning } from '../sync-types';
 import { recordHash } from './car-hash';
 import { checkRecord, usableId } from './car-schema';
 import type { ActivityDeps } from './deps';
+import { checkPage } from './page-contract';
 import { committedCursor, writePage, type Cursor, type HashedRecord, type Reject } from './page-writer';
 import { withRetryDelay } from './retry-delay';
 
@@ -72,19 +73,14 @@ export function createSyncPages({ pool, api, limiter, metrics }: ActivityDeps) {
   async function syncOnePage({ runId, range: { maxId }, filter, tuning, trackRemovals, revisits }: SyncPagesInput, activity: string, from: Cursor): Promise<Cursor> {
     const range = { afterId: from.afterId, maxId };
     await limiter.acquire(tuning.requestsPerSecond);
-    const page = await api.fetchPage({ perPage: tuning.pageSize, afterId: range.afterId, maxId: range.maxId, ...filter });
-
-    const nextAfterId = page.meta.next_after_id;
-    if (nextAfterId !== null && nextAfterId <= range.afterId) {
-      throw new UpstreamNetworkError(`upstream paged backwards: after_id=${range.afterId} answered next_after_id=${nextAfterId}`);
-    }
-    const done = page.data.length < tuning.pageSize || nextAfterId === null || (range.maxId !== null && nextAfterId >= range.maxId);
+    const page = checkPage(range, tuning.pageSize, await api.fetchPage({ perPage: tuning.pageSize, afterId: range.afterId, maxId: range.maxId, ...filter }));
+    const { afterId, done } = page;
 
     // Records are hashed as received; the writer validates only those new or changed since stored.
     const records: HashedRecord[] = [];
     const rejects: Reject[] = [];
     const seenIds = new Set<number>();
-    for (const record of page.data) {
+    for (const record of page.records) {
       const id = usableId(record);
       if (id === null) {
         const check = checkRecord(record);
@@ -97,14 +93,15 @@ export function createSyncPages({ pool, api, limiter, metrics }: ActivityDeps) {
       }
     }
 
-    const afterId = nextAfterId ?? range.afterId;
     const counts = await writePage(pool, {
       runId,
       records,
       rejects,
       batchSize: tuning.batchSize,
       seenIds: [...seenIds],
-      coverage: trackRemovals ? { afterId: range.afterId, throughId: done ? range.maxId : nextAfterId, makes: filter.makes ?? null } : undefined,
+      // A page that broke the contract proves nothing: no car is taken for delisted on its word.
+      coverage: trackRemovals && page.coverage ? { afterId: range.afterId, throughId: page.coverage.throughId, makes: filter.makes ?? null } : undefined,
+      anomaly: page.violation,
       // Pages are never written twice (the cursor commits with them), but a revisiting pass follows passes that wrote these cars.
       withdrawSeen: revisits,
       cursor: { activity, afterId, done, carried: from.counts },

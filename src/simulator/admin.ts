@@ -47,6 +47,11 @@ const settingsSchema = z
     truncateRate: rate,
     outageUntil: epochMs,
     rateLimitStormUntil: epochMs,
+    pageCap: z.number().int().positive().nullable(),
+    shortPageRate: rate,
+    jumpRate: rate,
+    outOfRangeRate: rate,
+    oversizeRate: rate,
     /** Relative forms of the two above, for callers whose clock is not the simulator's. */
     outageForMs: durationMs,
     rateLimitStormForMs: durationMs,

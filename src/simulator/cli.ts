@@ -16,6 +16,12 @@ export interface SimulatorCliConfig {
   errorRate: number;
   resetRate: number;
   truncateRate: number;
+  /** Most records a page serves; null when uncapped. */
+  pageCap: number | null;
+  shortPageRate: number;
+  jumpRate: number;
+  outOfRangeRate: number;
+  oversizeRate: number;
   apiKey: string;
   echoKey: boolean;
   gzipBombRate: number;
@@ -61,6 +67,11 @@ const SETTINGS = {
   errorRate: { flag: 'error-rate', env: 'SIM_ERROR_RATE', fallback: '0', schema: share },
   resetRate: { flag: 'reset-rate', env: 'SIM_RESET_RATE', fallback: '0', schema: share },
   truncateRate: { flag: 'truncate-rate', env: 'SIM_TRUNCATE_RATE', fallback: '0', schema: share },
+  pageCap: { flag: 'page-cap', env: 'SIM_PAGE_CAP', fallback: '0', schema: wholeNumber().transform((n) => (n === 0 ? null : n)) },
+  shortPageRate: { flag: 'short-page-rate', env: 'SIM_SHORT_PAGE_RATE', fallback: '0', schema: share },
+  jumpRate: { flag: 'jump-rate', env: 'SIM_JUMP_RATE', fallback: '0', schema: share },
+  outOfRangeRate: { flag: 'out-of-range-rate', env: 'SIM_OUT_OF_RANGE_RATE', fallback: '0', schema: share },
+  oversizeRate: { flag: 'oversize-rate', env: 'SIM_OVERSIZE_RATE', fallback: '0', schema: share },
   apiKey: { flag: 'api-key', env: 'SIM_API_KEY', fallback: DEFAULT_API_KEY, schema: z.string().regex(/^\S+$/, 'must be non-empty, without spaces') },
   echoKey: { flag: 'echo-key', env: 'SIM_ECHO_KEY', fallback: 'false', schema: yesNo },
   gzipBombRate: { flag: 'gzip-bomb-rate', env: 'SIM_GZIP_BOMB_RATE', fallback: '0', schema: share },
@@ -87,6 +98,10 @@ ${Object.values(SETTINGS)
 --rate-limit is requests per second per key (0: unlimited); the rates are shares from 0 to 1.
 --echo-key repeats the presented key in 401, 403 and 5xx answers; --retry-after-style is one of
 ${RETRY_AFTER_STYLES.join(', ')}; --close-connections and --chunked take true or false.
+--page-cap serves at most that many records a page whatever per_page asks, as meta.per_page says (0: no cap).
+Paging faults stray keyset pages only: --short-page-rate serves fewer records than asked though more
+exist (the contract allows it); --jump-rate makes next_after_id skip records the page did not return;
+--out-of-range-rate adds a record outside (after_id, max_id]; --oversize-rate serves more than asked.
 `;
 
 /** Reads the simulator's settings from command-line flags and the environment. */

@@ -27,9 +27,9 @@ export interface CarsQuery {
 }
 
 export interface CarsPage {
-  /** The page's records as JSON texts joined by commas, ready to go between `[` and `]`. */
-  json: string;
-  count: number;
+  /** The page's records as JSON texts, and their internal keys. */
+  items: string[];
+  keys: number[];
   total: number;
   /** The internal key of the page's last record; null on an empty page. */
   nextAfterId: number | null;
@@ -305,8 +305,8 @@ export class Dataset {
 
   private page(entries: Entry[], total: number): CarsPage {
     return {
-      json: entries.map((e) => this.jsonOf(e)).join(','),
-      count: entries.length,
+      items: entries.map((e) => this.jsonOf(e)),
+      keys: entries.map((e) => e.key),
       total,
       nextAfterId: entries.length === 0 ? null : entries[entries.length - 1].key,
     };

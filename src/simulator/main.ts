@@ -39,6 +39,11 @@ async function main(): Promise<void> {
       retryAfterStyle: config.retryAfterStyle,
       closeConnections: config.closeConnections,
       chunked: config.chunked,
+      pageCap: config.pageCap,
+      shortPageRate: config.shortPageRate,
+      jumpRate: config.jumpRate,
+      outOfRangeRate: config.outOfRangeRate,
+      oversizeRate: config.oversizeRate,
     },
   });
   process.stdout.write(

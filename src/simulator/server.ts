@@ -9,6 +9,8 @@ import type { CarsQuery } from './dataset';
 import { answerWithBodyFault, echoedBody, NO_HOSTILITY, pickBodyFault, RETRY_AFTER_STYLES, retryAfterValue } from './hostile';
 import type { BodyFault, HostileSettings } from './hostile';
 import { JSON_TYPE, acceptsGzip, bearerToken, send, sendJson } from './http-util';
+import { NO_PAGING_FAULTS, PAGING_FAULT_RATES, servePage } from './paging';
+import type { PagingFaults } from './paging';
 import { parseCarsQuery } from './query';
 import { FixedWindowRateLimiter } from './rate-limit';
 import type { RateDecision } from './rate-limit';
@@ -23,7 +25,7 @@ export const DEFAULT_API_KEY = 'sim-key';
 /** Fastest gzip level: the simulator shares its CPU with the system under test. */
 const GZIP_LEVEL = 1;
 
-export interface FaultSettings extends HostileSettings {
+export interface FaultSettings extends HostileSettings, PagingFaults {
   /** Share of listing requests answered 500, 502, 503 or 504. */
   serverErrorRate: number;
   /** Share of listing requests whose connection is reset without an answer. */
@@ -181,7 +183,7 @@ class SimulatorServer implements Simulator {
     this.setRateLimit(options.rateLimit ?? null);
     this.setLatency(options.latencyMs ?? 0, options.latencyJitterMs ?? 0);
     const seed = options.faults?.seed ?? dataset.seed;
-    this.faults = { serverErrorRate: 0, resetRate: 0, truncateRate: 0, outageUntil: null, rateLimitStormUntil: null, seed, ...NO_HOSTILITY };
+    this.faults = { serverErrorRate: 0, resetRate: 0, truncateRate: 0, outageUntil: null, rateLimitStormUntil: null, ...NO_HOSTILITY, ...NO_PAGING_FAULTS, seed };
     this.faultRng = mulberry32(seed);
     this.latencyRng = mulberry32(seed ^ 0x2545f491);
     this.setFaults(options.faults ?? {});
@@ -227,6 +229,8 @@ class SimulatorServer implements Simulator {
       throw new RangeError(`forcedStatus must be an HTTP status from 200 to 599 or null, got ${next.forcedStatus}`);
     }
     if (!RETRY_AFTER_STYLES.includes(next.retryAfterStyle)) throw new RangeError(`retryAfterStyle must be one of ${RETRY_AFTER_STYLES.join(', ')}, got ${next.retryAfterStyle}`);
+    for (const name of PAGING_FAULT_RATES) checkRate(name, next[name]);
+    if (next.pageCap !== null && !(Number.isSafeInteger(next.pageCap) && next.pageCap > 0)) throw new RangeError(`pageCap must be a positive integer or null, got ${next.pageCap}`);
     if (faults.seed !== undefined) this.faultRng = mulberry32(faults.seed);
     this.faults = next;
   }
@@ -329,15 +333,15 @@ class SimulatorServer implements Simulator {
     const bodyFault = pickBodyFault(faults, this.faultRng);
     for (const hook of this.hooks) await hook(query, req);
     if (this.closed) return;
-    const page = this.dataset.query(query);
+    const page = servePage(this.dataset, query, faults, this.faultRng);
     const meta = {
       page: query.afterId === null ? query.page : 1,
-      per_page: query.perPage,
+      per_page: page.perPage,
       total: page.total,
-      last_page: Math.max(1, Math.ceil(page.total / query.perPage)),
+      last_page: Math.max(1, Math.ceil(page.total / page.perPage)),
       next_after_id: page.nextAfterId,
     };
-    const json = `{"data":[${page.json}],"meta":${JSON.stringify(meta)}}`;
+    const json = `{"data":[${page.items.join(',')}],"meta":${JSON.stringify(meta)}}`;
     const gzipped = acceptsGzip(req.headers['accept-encoding']);
     const body = gzipped ? await gzip(json, { level: GZIP_LEVEL }) : Buffer.from(json);
     if (this.closed) return;

@@ -15,12 +15,14 @@ import {
   addCounts,
   ZERO_COUNTS,
   type PageCounts,
+  type PassOutcome,
   type Progress,
   type RangeInput,
   type RunPlan,
   type SyncInput,
   type SyncSummary,
   type TuningChange,
+  type Verification,
 } from '../sync-types';
 import { pageSyncedSignal, pauseSignal, progressQuery, rangeBackingOffSignal, rangeTuningSignal, resumeSignal, setTuningUpdate } from './messages';
 import { rootCause } from './failures';
@@ -34,12 +36,12 @@ const { startRun, finishRun } = proxyActivities<Activities>(RUN_ACTIVITY);
 const MAX_CONCURRENCY = 256;
 const MAX_REQUESTS_PER_SECOND = 10_000;
 
-type RangeJob = Omit<RangeInput, 'tuning' | 'paused'> & { passName: string };
+type RangeJob = Omit<RangeInput, 'tuning' | 'paused'> & { passName: string; pass: number };
 
 /**
  * A sync run: plans its passes (priority makes first, then the rest), runs one child workflow per id
- * range with bounded concurrency, and closes the run. Only a full run whose every range completed may
- * mark cars removed.
+ * range with bounded concurrency, and closes the run. A run that completed but cannot prove it read
+ * everything ends `unverified`. Only a verified full run may mark cars removed.
  */
 export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSummary> {
   const info = workflowInfo();
@@ -53,6 +55,9 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
   let lastPageAtMs = 0;
   let rangesDone = 0;
   let removed = 0;
+  let verification: Verification | null = null;
+  // Cars each pass's finished ranges saw, by pass: the run's close checks them against the listing.
+  const passSeen = new Map<number, number>();
   const backingOff = new Set<number>();
   let lastError: string | null = null;
   const running = new Set<ChildWorkflowHandle<typeof SyncRangeWorkflow>>();
@@ -76,6 +81,8 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
       rangesDone,
       rangesTotal: jobs.length,
       removed,
+      verified: verification?.verified ?? null,
+      unverifiedReasons: verification?.unverifiedReasons ?? [],
       backingOff: backingOff.size,
       lastError,
       rowsPerSecond,
@@ -90,7 +97,8 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
     setCurrentDetails(
       `**${p.state}** (${p.mode ?? 'planning'}): ${p.pagesDone}/${p.pagesTotal} pages, ${p.carsSeen}/${p.carsTotal} cars, ` +
         `${p.rowsPerSecond} cars/s${eta}; ranges ${p.rangesDone}/${p.rangesTotal}; inserted ${p.inserted}, ` +
-        `updated ${p.updated}, unchanged ${p.unchanged}, removed ${p.removed}, rejected ${p.rejected}, retries ${p.retries}${trouble}`,
+        `updated ${p.updated}, unchanged ${p.unchanged}, removed ${p.removed}, rejected ${p.rejected}, retries ${p.retries}${trouble}` +
+        verificationDetails(p),
     );
   };
 
@@ -138,9 +146,10 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
     { validator: validateTuningChange(() => plan) },
   );
 
-  const closeRun = async (status: SyncSummary['status']) => {
-    const summary = { ...totals, runId: info.firstExecutionRunId, mode: plan?.mode ?? input.mode ?? 'full', status, ranges: jobs.length, notes: plan?.notes ?? [] };
-    const outcome = await CancellationScope.nonCancellable(() =>
+  const closeRun = async (status: 'completed' | 'failed' | 'cancelled') => {
+    const summary = { ...totals, runId: info.firstExecutionRunId, mode: plan?.mode ?? input.mode ?? 'full', ranges: jobs.length, notes: plan?.notes ?? [] };
+    const passes: PassOutcome[] = (plan?.passes ?? []).map((pass, i) => ({ name: pass.name, filter: pass.filter, surveyed: pass.total, seen: passSeen.get(i) ?? 0 }));
+    const { finishedAtMs, ...outcome } = await CancellationScope.nonCancellable(() =>
       finishRun({
         runId: info.firstExecutionRunId,
         workflowId: info.workflowId,
@@ -148,16 +157,22 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
         applyRemovals: status === 'completed' && plan?.mode === 'full',
         maxRemovalShare: plan?.tuning.maxRemovalShare ?? 0,
         highWaterMark: status === 'completed' ? (plan?.highWaterMark ?? null) : null,
+        passes,
+        requestsPerSecond: plan?.tuning.requestsPerSecond ?? 0,
         summary,
       }),
     );
-    const durationSeconds = plan ? Math.max(0, (outcome.finishedAtMs - plan.startedAtMs) / 1000) : 0;
+    const durationSeconds = plan ? Math.max(0, (finishedAtMs - plan.startedAtMs) / 1000) : 0;
     removed = outcome.removed;
+    const closed: Verification = { verified: outcome.verified, unverifiedReasons: outcome.unverifiedReasons };
+    verification = closed;
     const brake = outcome.brakeTripped
       ? [`removal brake: ${outcome.candidates} cars are no longer listed, more than the ${outcome.limit} allowed (maxRemovalShare); none were marked removed`]
       : [];
     return {
       ...summary,
+      status: outcome.status,
+      ...closed,
       removed,
       removalCandidates: outcome.candidates,
       removalBrakeTripped: outcome.brakeTripped,
@@ -173,15 +188,16 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
     plan = await startRun({ workflowId: info.workflowId, runId: info.firstExecutionRunId, input });
     const runPlan = plan;
     const { pageSize, pagesPerRange, concurrency, requestsPerSecond } = plan.tuning;
-    // Passes run one after another: each is cut to keep every lane busy until it ends. Each range costs
-    // a request for its last, partial page: under a request budget, ranges are as few as the lanes allow.
+    // Passes run one after another: each is cut to keep every lane busy until it ends. Each range costs a
+    // request for its last, partial page and often one more, empty, that proves its end: under a request
+    // budget, ranges are as few as the lanes allow.
     const sizes = (total: number) => {
       const maxCars = pageSize * pagesPerRange;
       if (requestsPerSecond === 0) return { lanes: concurrency, minCars: Math.min(maxCars, 2 * pageSize), maxCars };
       const even = Math.min(maxCars, Math.max(pageSize, Math.ceil(total / concurrency)));
       return { lanes: concurrency, minCars: even, maxCars: even };
     };
-    jobs = plan.passes.flatMap((pass) =>
+    jobs = plan.passes.flatMap((pass, passIndex) =>
       partitionIds(pass.firstId, pass.lastId, pass.total, sizes(pass.total)).map((range) => ({
         runId: runPlan.runId,
         range,
@@ -189,6 +205,7 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
         trackRemovals: pass.trackRemovals,
         revisits: pass.revisits,
         passName: pass.name,
+        pass: passIndex,
       })),
     ).map((job, i) => ({ ...job, index: i + 1 }));
     state = 'running';
@@ -206,7 +223,7 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
   state = 'finishing';
   showDetails();
   const summary = await closeRun('completed');
-  state = 'completed';
+  state = summary.status === 'unverified' ? 'unverified' : 'completed';
   showDetails();
   return summary;
 
@@ -214,7 +231,7 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
   async function runRanges(runPlan: RunPlan, all: RangeJob[]): Promise<void> {
     let failure: unknown;
     const busy = () => running.size + starting.size;
-    const runOne = async ({ passName, ...job }: RangeJob, count: number) => {
+    const runOne = async ({ passName, pass, ...job }: RangeJob, count: number) => {
       const { range } = job;
       const started = startChild(SyncRangeWorkflow, {
         workflowId: `${info.workflowId}/range-${job.index}-of-${count}`,
@@ -233,6 +250,7 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
         // The result holds every count of the range, including what it reported on the way.
         const { finishedAtMs, ...counts } = await child.result();
         totals = addCounts(totals, counts);
+        passSeen.set(pass, (passSeen.get(pass) ?? 0) + counts.carsSeen);
         reported.delete(job.index);
         lastPageAtMs = Math.max(lastPageAtMs, finishedAtMs);
         rangesDone++;
@@ -271,6 +289,13 @@ function validateTuningChange(currentPlan: () => RunPlan | undefined) {
       throw new Error(`requestsPerSecond must be a number from 0 (no budget of its own: the upstream's advertised limit only) to ${MAX_REQUESTS_PER_SECOND}, not ${JSON.stringify(requestsPerSecond)}`);
     }
   };
+}
+
+/** Says when a run cannot be taken for complete: as pages break the contract, and why once it has closed. */
+function verificationDetails(p: Progress): string {
+  if (p.verified === false) return `\n\ncompleteness not verified, so nothing was marked removed:\n${p.unverifiedReasons.map((r) => `- ${r}`).join('\n')}`;
+  if (p.verified === null && p.anomalies > 0) return `\n\n${p.anomalies} page(s) broke the API contract: this run will end unverified`;
+  return '';
 }
 
 /** The run fails with the root cause's type and message up front, so the Web UI says what to fix. */

@@ -18,6 +18,11 @@ describe('simulator command line', () => {
         errorRate: 0,
         resetRate: 0,
         truncateRate: 0,
+        pageCap: null,
+        shortPageRate: 0,
+        jumpRate: 0,
+        outOfRangeRate: 0,
+        oversizeRate: 0,
         apiKey: 'sim-key',
         echoKey: false,
         gzipBombRate: 0,
@@ -35,12 +40,12 @@ describe('simulator command line', () => {
 
   it('reads flags and environment variables, flags winning', () => {
     const result = parseSimulatorArgs(
-      ['--port', '0', '--size=2000', '--rate-limit', '20', '--error-rate', '0.05', '--api-key', 'k1'],
-      { SIM_PORT: '9000', SIM_SEED: '7', SIM_RESET_RATE: '.01', SIM_API_KEY: 'k2' },
+      ['--port', '0', '--size=2000', '--rate-limit', '20', '--error-rate', '0.05', '--api-key', 'k1', '--page-cap', '250'],
+      { SIM_PORT: '9000', SIM_SEED: '7', SIM_RESET_RATE: '.01', SIM_API_KEY: 'k2', SIM_JUMP_RATE: '0.1' },
     );
     expect(result).toMatchObject({
       kind: 'run',
-      config: { port: 0, size: 2000, seed: 7, rateLimit: 20, errorRate: 0.05, resetRate: 0.01, apiKey: 'k1' },
+      config: { port: 0, size: 2000, seed: 7, rateLimit: 20, errorRate: 0.05, resetRate: 0.01, apiKey: 'k1', pageCap: 250, jumpRate: 0.1 },
     });
   });
 
