@@ -1,14 +1,43 @@
 import { z } from 'zod';
 import { CAR_STATUSES, FUELS, TRANSMISSIONS, type Car } from '../car';
 
-const rfc3339 = z.iso.datetime({ offset: true, error: 'must be an RFC 3339 date-time' });
-const nullableText = z.string().nullable();
+/** The longest string carsync stores, in UTF-16 code units: each text field and each image URL. */
+export const MAX_TEXT_LENGTH = 4096;
 
-/** One Car record, as upstream-api.md's rules define validity. Unknown fields are dropped. */
+/** How deep a reject's payload is kept; anything nested deeper is replaced by a note. */
+export const MAX_PAYLOAD_DEPTH = 32;
+
+// U+0000 and unpaired surrogates are valid JSON strings, but PostgreSQL's text and jsonb refuse them.
+const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** The one cleaning rule: each character PostgreSQL cannot store (U+0000, an unpaired surrogate) becomes U+FFFD. */
+export function storableText(text: string): string {
+  return text.replace(UNSTORABLE, '\uFFFD');
+}
+
+/**
+ * A timestamp PostgreSQL's timestamptz takes: it refuses year 0000 and offsets of 16 hours or more,
+ * both of which RFC 3339 allows.
+ */
+function storableTimestamp(text: string): boolean {
+  return !text.startsWith('0000') && !/[+-](1[6-9]|2\d):\d\d$/.test(text);
+}
+
+const text = z.string().max(MAX_TEXT_LENGTH).overwrite(storableText);
+const nullableText = text.nullable();
+const timestamp = z.iso
+  .datetime({ offset: true, error: 'must be an RFC 3339 date-time' })
+  .refine(storableTimestamp, 'outside what PostgreSQL stores (years 0001 to 9999, offsets within ±15:59)');
+
+/**
+ * One Car record, as upstream-api.md's rules define validity, plus what PostgreSQL can store: text
+ * cleaned by `storableText` and at most MAX_TEXT_LENGTH long, safe integers (so within bigint),
+ * storable timestamps. Unknown fields are dropped.
+ */
 export const carSchema = z.object({
   id: z.number().int().positive(),
-  make: z.string().min(1),
-  model: z.string().min(1),
+  make: text.min(1),
+  model: text.min(1),
   trim: nullableText,
   year: z.number().int().min(1950).max(2100),
   price: z.number().int().min(0),
@@ -18,13 +47,13 @@ export const carSchema = z.object({
   transmission: z.enum(TRANSMISSIONS),
   color: nullableText,
   body_type: nullableText,
-  vin: z.string().length(17).nullable(),
+  vin: text.length(17).nullable(),
   location: nullableText,
   lot_number: nullableText,
-  images: z.array(z.string()),
+  images: z.array(text),
   status: z.enum(CAR_STATUSES),
-  listed_at: rfc3339,
-  updated_at: rfc3339,
+  listed_at: timestamp,
+  updated_at: timestamp,
 }) satisfies z.ZodType<Car>;
 
 /** The page envelope. Records stay `unknown` here: each is validated on its own so one bad record cannot sink a page. */
@@ -42,6 +71,7 @@ export type RecordCheck =
   | { ok: true; car: Car }
   | { ok: false; carId: number | null; reasons: string[] };
 
+/** Validates a record; a valid one comes back as the car to store, its text cleaned. */
 export function checkRecord(record: unknown): RecordCheck {
   const result = carSchema.safeParse(record);
   if (result.success) return { ok: true, car: result.data };
@@ -53,4 +83,21 @@ export function checkRecord(record: unknown): RecordCheck {
 export function usableId(record: unknown): number | null {
   const id = (record as { id?: unknown } | null)?.id;
   return typeof id === 'number' && Number.isSafeInteger(id) && id > 0 ? id : null;
+}
+
+/**
+ * A reject's payload as PostgreSQL's jsonb can hold it: the record as received, with its text (keys
+ * too) cleaned and cut at MAX_TEXT_LENGTH, and nesting cut at MAX_PAYLOAD_DEPTH.
+ */
+export function storablePayload(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return storableText(cut(value));
+  if (value === null || typeof value !== 'object') return value;
+  if (depth === MAX_PAYLOAD_DEPTH) return `(nested deeper than ${MAX_PAYLOAD_DEPTH} levels: not kept)`;
+  if (Array.isArray(value)) return value.map((item) => storablePayload(item, depth + 1));
+  // fromEntries defines own properties, so a "__proto__" key stays a key.
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [storableText(cut(key)), storablePayload(item, depth + 1)]));
+}
+
+function cut(text: string): string {
+  return text.length > MAX_TEXT_LENGTH ? `${text.slice(0, MAX_TEXT_LENGTH)}… (${text.length} characters)` : text;
 }
