@@ -41,6 +41,13 @@ export class UpstreamNetworkError extends ApplicationFailure {
   }
 }
 
+/** PostgreSQL failed a page's read or write (down, full, locked out): transient database trouble, not a record's. */
+export class DatabaseError extends ApplicationFailure {
+  constructor(message: string) {
+    super(message, 'DatabaseError');
+  }
+}
+
 /** The run's own input (workflow input, tuning) is invalid. */
 export class InvalidRunInputError extends ApplicationFailure {
   constructor(message: string) {

@@ -8,18 +8,26 @@ const HASHED_FIELDS = [
 ] as const satisfies readonly (keyof Car)[];
 
 /**
- * Hashes a record's mirrored fields, as received: a valid record hashes the same as the car it
- * validates to (validation copies the values unchanged), so records whose hash matches the stored row
- * need no validation. An absent field hashes unlike any value, so it cannot pass for a null.
+ * Hashes a record's mirrored fields, as received (before any cleaning), so records whose hash matches
+ * the stored row need no validation, and a change to the cleaning rule changes no stored car's hash.
+ * An absent field hashes unlike any value, so it cannot pass for a null. Null when the fields nest
+ * too deeply for JSON.stringify: such a record is no car.
  */
-export function recordHash(record: Readonly<Record<string, unknown>>): string {
+export function recordHash(record: Readonly<Record<string, unknown>>): string | null {
+  let json: string;
+  try {
+    json = JSON.stringify(HASHED_FIELDS.map((field) => (field in record ? record[field] : ABSENT)));
+  } catch {
+    return null;
+  }
   // Change detection, not security: sha1 is fast and collision-safe enough for this. The one-shot
   // `hash` costs half of `createHash` per call, which shows at a million calls per sync.
-  return hash('sha1', JSON.stringify(HASHED_FIELDS.map((field) => (field in record ? record[field] : ABSENT))), 'base64url');
+  return hash('sha1', json, 'base64url');
 }
 
 const ABSENT = { absent: true };
 
+/** Hashes a reject's storable payload (see storablePayload): one car_rejects row per distinct payload. */
 export function payloadHash(payload: unknown): string {
   return hash('sha1', JSON.stringify(payload) ?? 'undefined', 'base64url');
 }

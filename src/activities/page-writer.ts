@@ -2,8 +2,9 @@ import type { Pool, PoolClient } from 'pg';
 import type { Car } from '../car';
 import { addCounts, type PageCounts } from '../sync-types';
 import { inTransaction } from '../db/transaction';
-import { payloadHash } from './car-hash';
-import { checkRecord } from './car-schema';
+import { DatabaseError } from '../errors';
+import { payloadHash, recordHash } from './car-hash';
+import { checkRecord, storablePayload, usableId } from './car-schema';
 
 export interface Reject {
   carId: number | null;
@@ -22,7 +23,7 @@ export interface PageWrite {
   runId: string;
   /** Validated only when new or changed: a record whose hash matches its stored row is the stored car. */
   records: HashedRecord[];
-  /** Records already found invalid (no usable id, or an id seen earlier on the page). */
+  /** Records already found invalid (no usable id, an id seen earlier on the page, or too deeply nested to hash). */
   rejects: Reject[];
   batchSize: number;
   /** The ids of the page's records, valid or not. */
@@ -53,6 +54,40 @@ export interface Cursor {
   counts: PageCounts;
 }
 
+/** A page's records, sorted before its write (see classifyRecords). */
+export interface PageRecords {
+  records: HashedRecord[];
+  rejects: Reject[];
+  /** The ids of the page's records, valid or not. */
+  seenIds: Set<number>;
+}
+
+/**
+ * Hashes each record with a usable id as received, the first with that id on its page; the writer
+ * validates only those new or changed since stored. Every other element of `data` (null, not an
+ * object, no usable id, a repeated id, nested too deeply to hash) is a reject with its reasons.
+ */
+export function classifyRecords(data: readonly unknown[]): PageRecords {
+  const records: HashedRecord[] = [];
+  const rejects: Reject[] = [];
+  const seenIds = new Set<number>();
+  for (const record of data) {
+    const id = usableId(record);
+    if (id === null) {
+      const check = checkRecord(record);
+      rejects.push({ carId: null, payload: record, reasons: check.ok ? ['id: not usable'] : check.reasons });
+    } else if (seenIds.has(id)) {
+      rejects.push({ carId: id, payload: record, reasons: ['id: appears twice on one page'] });
+    } else {
+      seenIds.add(id);
+      const hash = recordHash(record as Record<string, unknown>);
+      if (hash === null) rejects.push({ carId: id, payload: record, reasons: ['record: nested too deeply to serialise'] });
+      else records.push({ id, hash, record: record as Record<string, unknown> });
+    }
+  }
+  return { records, rejects, seenIds };
+}
+
 // Ids and hashes only: most pages of a re-sync are unchanged, and this answers them without shipping the cars.
 const CHANGED_IDS_SQL = `
 SELECT i.id FROM unnest($1::bigint[], $2::text[]) AS i(id, data_hash)
@@ -78,9 +113,10 @@ ON CONFLICT (id) DO UPDATE SET
   removed_at = NULL, synced_at = now()
 RETURNING (xmax = 0) AS inserted`;
 
+// A payload that is JSON null arrives as SQL NULL: it is stored as the JSON null it was.
 const REJECTS_SQL = `
 INSERT INTO car_rejects (car_id, payload, reasons, payload_hash, run_id)
-SELECT r.car_id, r.payload, r.reasons, r.payload_hash, $2
+SELECT r.car_id, COALESCE(r.payload, 'null'), r.reasons, r.payload_hash, $2
 FROM json_to_recordset($1::json) AS r(car_id bigint, payload jsonb, reasons text[], payload_hash text)
 ON CONFLICT (payload_hash) DO NOTHING`;
 
@@ -93,7 +129,9 @@ FROM (SELECT id, make, removed_at, synced_at FROM cars WHERE id > $2 AND ($3::bi
 WHERE c.removed_at IS NULL AND c.id <> ALL($4::bigint[])
   AND ($5::text[] IS NULL OR (c.make = ANY($5::text[])
     -- A car last seen invalid may have lost its make: a make filter not returning it proves nothing.
-    AND NOT EXISTS (SELECT 1 FROM car_rejects r WHERE r.car_id = c.id AND r.seen_at > c.synced_at)))
+    AND NOT EXISTS (SELECT 1 FROM car_rejects r WHERE r.car_id = c.id AND r.seen_at > c.synced_at)
+    -- Nor one whose make was cleaned (see storableText): the upstream's make is not the stored one.
+    AND strpos(c.make, chr(65533)) = 0))
 ON CONFLICT DO NOTHING`;
 
 const ANOMALY_SQL = `INSERT INTO sync_run_anomalies (run_id, reason) VALUES ($1, $2) ON CONFLICT DO NOTHING`;
@@ -104,20 +142,19 @@ ON CONFLICT (run_id, activity) DO UPDATE SET after_id = EXCLUDED.after_id, done 
 
 /** Where a syncPages activity got to, as its last committed page left it; null before its first page. */
 export async function committedCursor(pool: Pool, runId: string, activity: string): Promise<Cursor | null> {
-  const { rows } = await pool.query<{ after_id: string; done: boolean; counts: PageCounts }>(
-    'SELECT after_id, done, counts FROM sync_page_cursors WHERE run_id = $1 AND activity = $2',
-    [runId, activity],
-  );
+  const sql = 'SELECT after_id, done, counts FROM sync_page_cursors WHERE run_id = $1 AND activity = $2';
+  const { rows } = await inDatabase('reading the page cursor', () => pool.query<{ after_id: string; done: boolean; counts: PageCounts }>(sql, [runId, activity]));
   const row = rows[0];
   return row ? { afterId: Number(row.after_id), done: row.done, counts: row.counts } : null;
 }
 
 /**
  * Writes one fetched page in one transaction, and returns its counts. Idempotent: every write is
- * keyed on the upstream id or payload.
+ * keyed on the upstream id or payload. Every record is stored or rejected, so the transaction fails
+ * only for the database's own reasons, as a DatabaseError.
  */
 export async function writePage(pool: Pool, page: PageWrite): Promise<PageCounts> {
-  return inTransaction(pool, async (client) => {
+  return inDatabase('writing a page', () => inTransaction(pool, async (client) => {
     const { records } = page;
     const changedIds = records.length
       ? new Set((await client.query<{ id: number | string }>(CHANGED_IDS_SQL, [records.map((r) => r.id), records.map((r) => r.hash)])).rows.map((r) => Number(r.id)))
@@ -138,7 +175,10 @@ export async function writePage(pool: Pool, page: PageWrite): Promise<PageCounts
       updated += counts.updated;
     }
     if (rejects.length > 0) {
-      const rejectRows = rejects.map((r) => ({ car_id: r.carId, payload: r.payload, reasons: r.reasons, payload_hash: payloadHash(r.payload) }));
+      const rejectRows = rejects.map((r) => {
+        const payload = storablePayload(r.payload);
+        return { car_id: r.carId, payload, reasons: r.reasons, payload_hash: payloadHash(payload) };
+      });
       await client.query(REJECTS_SQL, [JSON.stringify(rejectRows), page.runId]);
     }
     if (page.coverage) {
@@ -162,7 +202,16 @@ export async function writePage(pool: Pool, page: PageWrite): Promise<PageCounts
     const { activity, afterId, done, carried } = page.cursor;
     await client.query(CURSOR_SQL, [page.runId, activity, afterId, done, JSON.stringify(addCounts(carried, counts))]);
     return counts;
-  });
+  }));
+}
+
+/** Runs `work`, reporting any failure as the database's: the upstream is not to blame for it. */
+async function inDatabase<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw new DatabaseError(`database failed ${what}: ${err instanceof Error ? err.message : String(err)}; check DATABASE_URL and the database server`);
+  }
 }
 
 type Row = Car & { data_hash: string };

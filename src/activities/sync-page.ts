@@ -1,11 +1,9 @@
 import { Context } from '@temporalio/activity';
 import { isNonRetryable } from '../errors';
 import { addCounts, ZERO_COUNTS, type IdRange, type ListingFilter, type PageResult, type RunTuning } from '../sync-types';
-import { recordHash } from './car-hash';
-import { checkRecord, usableId } from './car-schema';
 import type { ActivityDeps } from './deps';
 import { checkPage } from './page-contract';
-import { committedCursor, writePage, type Cursor, type HashedRecord, type Reject } from './page-writer';
+import { classifyRecords, committedCursor, writePage, type Cursor } from './page-writer';
 import { withRetryDelay } from './retry-delay';
 
 /** The worker sends heartbeats at most once a second (maxHeartbeatThrottleInterval); each may bring a cancellation. */
@@ -77,21 +75,7 @@ export function createSyncPages({ pool, api, limiter, metrics }: ActivityDeps) {
     const { afterId, done } = page;
 
     // Records are hashed as received; the writer validates only those new or changed since stored.
-    const records: HashedRecord[] = [];
-    const rejects: Reject[] = [];
-    const seenIds = new Set<number>();
-    for (const record of page.records) {
-      const id = usableId(record);
-      if (id === null) {
-        const check = checkRecord(record);
-        rejects.push({ carId: null, payload: record, reasons: check.ok ? ['id: not usable'] : check.reasons });
-      } else if (seenIds.has(id)) {
-        rejects.push({ carId: id, payload: record, reasons: ['id: appears twice on one page'] });
-      } else {
-        seenIds.add(id);
-        records.push({ id, hash: recordHash(record as Record<string, unknown>), record: record as Record<string, unknown> });
-      }
-    }
+    const { records, rejects, seenIds } = classifyRecords(page.records);
 
     const counts = await writePage(pool, {
       runId,

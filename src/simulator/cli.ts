@@ -9,6 +9,7 @@ export interface SimulatorCliConfig {
   size: number;
   seed: number;
   invalidShare: number;
+  oddShare: number;
   latencyMs: number;
   latencyJitterMs: number;
   /** Requests per second per key; null when unlimited. */
@@ -56,6 +57,7 @@ const SETTINGS = {
   size: { flag: 'size', env: 'SIM_SIZE', fallback: String(DEFAULT_SIZE), schema: wholeNumber(10_000_000) },
   seed: { flag: 'seed', env: 'SIM_SEED', fallback: String(DEFAULT_SEED), schema: wholeNumber(2 ** 32 - 1) },
   invalidShare: { flag: 'invalid-share', env: 'SIM_INVALID_SHARE', fallback: '0.005', schema: share },
+  oddShare: { flag: 'odd-share', env: 'SIM_ODD_SHARE', fallback: '0', schema: share },
   latencyMs: { flag: 'latency-ms', env: 'SIM_LATENCY_MS', fallback: '0', schema: wholeNumber(600_000) },
   latencyJitterMs: { flag: 'latency-jitter-ms', env: 'SIM_LATENCY_JITTER_MS', fallback: '0', schema: wholeNumber(600_000) },
   rateLimit: {
@@ -102,6 +104,8 @@ ${RETRY_AFTER_STYLES.join(', ')}; --close-connections and --chunked take true or
 Paging faults stray keyset pages only: --short-page-rate serves fewer records than asked though more
 exist (the contract allows it); --jump-rate makes next_after_id skip records the page did not return;
 --out-of-range-rate adds a record outside (after_id, max_id]; --oversize-rate serves more than asked.
+--odd-share serves that share of records odd: U+0000 or lone surrogates in text, 20,000-character
+strings, timestamps PostgreSQL cannot store, integers beyond bigint, deep nesting, null elements.
 `;
 
 /** Reads the simulator's settings from command-line flags and the environment. */

@@ -1,6 +1,6 @@
 import type { Car } from '../car';
-import { INVALID_KINDS, buildRecord, generateCar, makeOf } from './generate';
-import type { Blueprint, InvalidKind } from './generate';
+import { INVALID_KINDS, ODD_KINDS, buildRecord, generateCar, makeOf, servedJson } from './generate';
+import type { Blueprint, InvalidKind, OddKind } from './generate';
 import { isValidCar, parseRfc3339, recordProblems } from './record';
 import type { WireCar, WirePatch } from './record';
 import { intBetween, mulberry32, pick } from './rng';
@@ -11,6 +11,8 @@ export interface DatasetOptions {
   size: number;
   /** Share of generated records that break the contract on purpose. */
   invalidShare?: number;
+  /** Share of generated records that are odd (see ODD_KINDS); none by default. */
+  oddShare?: number;
   /** Time source for mutations (epoch ms). */
   clock?: () => number;
 }
@@ -40,6 +42,13 @@ export interface InvalidRecord {
   key: number;
   record: WireCar;
   problems: string[];
+}
+
+/** A record served odd on purpose (see ODD_KINDS), as a client parses it. */
+export interface OddRecord {
+  key: number;
+  kind: OddKind;
+  served: unknown;
 }
 
 export const DEFAULT_INVALID_SHARE = 0.005;
@@ -93,6 +102,8 @@ export class Dataset {
   constructor(options: DatasetOptions) {
     const { seed, size } = options;
     const invalidShare = options.invalidShare ?? DEFAULT_INVALID_SHARE;
+    const oddShare = options.oddShare ?? 0;
+    if (!(oddShare >= 0 && oddShare <= 1)) throw new RangeError(`oddShare must be in 0..1, got ${oddShare}`);
     if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`size must be a non-negative integer, got ${size}`);
     if (!(invalidShare >= 0 && invalidShare <= 1)) throw new RangeError(`invalidShare must be in 0..1, got ${invalidShare}`);
     this.seed = seed;
@@ -113,7 +124,11 @@ export class Dataset {
         listedMs,
         updatedMs,
         invalid: rng() < invalidShare ? pick<InvalidKind>(rng, INVALID_KINDS) : null,
+        odd: null,
       };
+      // Drawn apart from the main sequence, so a seed's other records are the same whatever oddShare is.
+      const oddRng = mulberry32(blueprint.seed ^ 0x0dd5);
+      if (blueprint.invalid === null && oddShare > 0 && oddRng() < oddShare) blueprint.odd = pick<OddKind>(oddRng, ODD_KINDS);
       const makeId = this.makeIdOf(makeOf(blueprint));
       const entry: Entry = { key, makeId, updatedMs, record: undefined, blueprint, json: undefined };
       this.entries.push(entry);
@@ -154,25 +169,32 @@ export class Dataset {
     return [...this.keyColumn];
   }
 
-  /** The listed records that keep the contract: what a correct sync ends up storing. */
+  /** The listed records that keep the contract, odd ones aside (see oddRecords): what a correct sync ends up storing. */
   validCars(): Car[] {
     const cars: Car[] = [];
     for (const e of this.entries) {
+      if (e.blueprint?.odd) continue;
       const record = this.recordOf(e);
       if (isValidCar(record)) cars.push({ ...record, images: [...record.images] });
     }
     return cars;
   }
 
-  /** The listed records that break the contract, with the rules they break. */
+  /** The listed records that break the contract, with the rules they break, odd ones aside (see oddRecords). */
   invalidRecords(): InvalidRecord[] {
     const invalid: InvalidRecord[] = [];
     for (const e of this.entries) {
+      if (e.blueprint?.odd) continue;
       const record = this.recordOf(e);
       const problems = recordProblems(record);
       if (problems.length > 0) invalid.push({ key: e.key, record: copy(record), problems });
     }
     return invalid;
+  }
+
+  /** The listed odd records (see DatasetOptions.oddShare), in key order. */
+  oddRecords(): OddRecord[] {
+    return this.entries.flatMap((e) => (e.blueprint?.odd ? [{ key: e.key, kind: e.blueprint.odd, served: JSON.parse(this.jsonOf(e)) as unknown }] : []));
   }
 
   /** Lists a new car with an id greater than every id ever issued. */
@@ -313,7 +335,7 @@ export class Dataset {
   }
 
   private jsonOf(entry: Entry): string {
-    if (entry.json === undefined) entry.json = JSON.stringify(this.recordOf(entry));
+    if (entry.json === undefined) entry.json = servedJson(this.recordOf(entry), entry.key, entry.blueprint?.odd ?? null);
     return entry.json;
   }
 

@@ -9,6 +9,20 @@ import type { Rng } from './rng';
 export const INVALID_KINDS = ['year', 'price', 'make', 'vin', 'fuel', 'id_missing', 'id_string', 'updated_at'] as const;
 export type InvalidKind = (typeof INVALID_KINDS)[number];
 
+/**
+ * Odd records: what the contract allows or real servers send, and a client must survive. Text with
+ * U+0000 or an unpaired surrogate is valid; a 20,000-character string, a year-0000 or +18:00
+ * timestamp (valid RFC 3339), an integer beyond bigint, images nested 100,000 deep, and a `data`
+ * element that is null or no object are there to be kept aside.
+ */
+export const ODD_KINDS = ['nul', 'lone_surrogate', 'long_text', 'timestamp', 'huge_int', 'deep', 'non_object'] as const;
+export type OddKind = (typeof ODD_KINDS)[number];
+
+const ODD_TEXT_FIELDS = ['make', 'model', 'trim', 'location', 'images', 'extra'] as const;
+const DEEP_LEVELS = 100_000;
+/** What a `non_object` record is served as. */
+const NON_OBJECTS = ['null', '42', '"not a car"', '[]'];
+
 const VIN_CHARS = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789';
 const IMAGE_HOST = 'https://img.carsync-sim.example';
 
@@ -109,6 +123,49 @@ export function spoil(rng: Rng, record: WireCar, kind: InvalidKind): WireCar {
   }
 }
 
+/** Makes `record` odd in the way `kind` names (see ODD_KINDS); `non_object` shows only in `servedJson`. */
+export function oddify(rng: Rng, record: WireCar, kind: OddKind): WireCar {
+  switch (kind) {
+    case 'nul':
+    case 'lone_surrogate': {
+      const odd = kind === 'nul' ? '\u0000' : pick(rng, ['\uD800', '\uDFFF']);
+      const field = pick(rng, ODD_TEXT_FIELDS);
+      if (field === 'images') return { ...record, images: [`${IMAGE_HOST}/cars/${odd}.jpg`, ...record.images] };
+      if (field === 'extra') return { ...record, [`note${odd}`]: `unknown field${odd}` } as WireCar;
+      const text = record[field] ?? 'x';
+      const middle = Math.floor(text.length / 2);
+      return { ...record, [field]: `${text.slice(0, middle)}${odd}${text.slice(middle)}` };
+    }
+    case 'long_text':
+      return { ...record, [pick(rng, ['trim', 'location'])]: 'x'.repeat(20_000) };
+    case 'timestamp':
+      return { ...record, listed_at: pick(rng, ['0000-01-01T00:00:00Z', '2024-05-01T12:00:00+18:00']) };
+    case 'huge_int':
+      return { ...record, [pick(rng, ['price', 'mileage_km'])]: 2 ** 64 };
+    case 'deep': {
+      let nested: unknown = [];
+      for (let i = 1; i < DEEP_LEVELS; i++) nested = [nested];
+      return { ...record, images: nested as string[] };
+    }
+    case 'non_object':
+      return record;
+  }
+}
+
+/** The JSON text a record is served as; JSON.stringify alone cannot write a `deep` record. */
+export function servedJson(record: WireCar, key: number, odd: OddKind | null): string {
+  if (odd === 'non_object') return NON_OBJECTS[key % NON_OBJECTS.length];
+  if (odd !== 'deep' || !isDeep(record.images)) return JSON.stringify(record);
+  const json = JSON.stringify({ ...record, images: DEEP_MARK });
+  return json.replace(JSON.stringify(DEEP_MARK), `${'['.repeat(DEEP_LEVELS)}${']'.repeat(DEEP_LEVELS)}`);
+}
+
+const DEEP_MARK = '(deep)';
+
+function isDeep(images: unknown): boolean {
+  return Array.isArray(images) && images.length === 1 && Array.isArray(images[0]);
+}
+
 /** What a generated record is rebuilt from, so the data set need not hold every record in memory. */
 export interface Blueprint {
   seed: number;
@@ -116,16 +173,19 @@ export interface Blueprint {
   listedMs: number;
   updatedMs: number;
   invalid: InvalidKind | null;
+  odd: OddKind | null;
 }
 
 export function buildRecord(blueprint: Blueprint): WireCar {
   const rng = mulberry32(blueprint.seed);
   const record = generateCar(rng, blueprint.key, blueprint.listedMs, blueprint.updatedMs);
+  if (blueprint.odd !== null) return oddify(rng, record, blueprint.odd);
   return blueprint.invalid === null ? record : spoil(rng, record, blueprint.invalid);
 }
 
 /** The make `buildRecord` will give, for a fraction of the cost: the make is its first draw. */
 export function makeOf(blueprint: Blueprint): string {
+  if (blueprint.odd !== null) return buildRecord(blueprint).make;
   if (blueprint.invalid === 'make') return '';
   return pickWeighted(mulberry32(blueprint.seed), CATALOG, MAKE_CUMULATIVE).make;
 }

@@ -21,6 +21,7 @@ async function main(): Promise<void> {
     size: config.size,
     seed: config.seed,
     invalidShare: config.invalidShare,
+    oddShare: config.oddShare,
     apiKey: config.apiKey,
     latencyMs: config.latencyMs,
     latencyJitterMs: config.latencyJitterMs,

@@ -53,11 +53,13 @@ export interface SimulatorOptions {
   /** 0 picks a free port. */
   port?: number;
   host?: string;
-  /** Serve this data set; otherwise one is generated from `seed`, `size` and `invalidShare`. */
+  /** Serve this data set; otherwise one is generated from `seed`, `size`, `invalidShare` and `oddShare`. */
   dataset?: Dataset;
   seed?: number;
   size?: number;
   invalidShare?: number;
+  /** Share of records served odd (NUL, lone surrogates, long text, ...: see ODD_KINDS); none by default. */
+  oddShare?: number;
   apiKey?: string;
   /** Keys that are recognised but may not read the listing (403). */
   forbiddenKeys?: readonly string[];
@@ -415,6 +417,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
       seed: options.seed ?? DEFAULT_SEED,
       size: options.size ?? DEFAULT_SIZE,
       invalidShare: options.invalidShare,
+      oddShare: options.oddShare,
       clock: options.clock,
     });
   const simulator = new SimulatorServer(dataset, options);

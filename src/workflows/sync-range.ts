@@ -74,9 +74,10 @@ export async function SyncRangeWorkflow(input: RangeInput, carried: PageCounts =
       if (!isTransient(err)) throw err;
       const waitMs = Math.round(Math.min(RANGE_BACKOFF.maximumMs, RANGE_BACKOFF.initialMs * RANGE_BACKOFF.coefficient ** waits) * (0.5 + jitter() / 2));
       if (waitedMs + waitMs > tuning.giveUpAfterSeconds * 1000) {
+        const [failing, type] = isDatabaseFailure(err) ? ['database', 'DatabaseError'] : ['upstream', 'UpstreamUnavailableError'];
         throw ApplicationFailure.nonRetryable(
-          `upstream still failing after ${Math.round(waitedMs / 1000)} s of backing off (giveUpAfterSeconds=${tuning.giveUpAfterSeconds}): ${rootMessage(err)}`,
-          'UpstreamUnavailableError',
+          `${failing} still failing after ${Math.round(waitedMs / 1000)} s of backing off (giveUpAfterSeconds=${tuning.giveUpAfterSeconds}): ${rootMessage(err)}`,
+          type,
         );
       }
       totals = addCounts(totals, { ...ZERO_COUNTS, retries: PAGE_ATTEMPTS });
@@ -110,6 +111,11 @@ function isTransient(err: unknown): boolean {
   const cause = err.cause;
   if (cause instanceof ApplicationFailure) return !isNonRetryable(cause);
   return cause instanceof TimeoutFailure;
+}
+
+function isDatabaseFailure(err: unknown): boolean {
+  const root = rootCause(err);
+  return root instanceof ApplicationFailure && root.type === 'DatabaseError';
 }
 
 function rootMessage(err: unknown): string {

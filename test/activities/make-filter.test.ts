@@ -5,6 +5,10 @@ describe('the make filter', () => {
     expect(makeFilter(['Kia', 'Rolls, Royce', '', ' BMW', 'Audi '])).toEqual({ makes: ['Kia'], leftOut: ['Rolls, Royce', '', ' BMW', 'Audi '] });
   });
 
+  it('leaves out a stored make that was cleaned of text PostgreSQL cannot hold', () => {
+    expect(makeFilter(['Kia', 'Ki\uFFFDa'])).toEqual({ makes: ['Kia'], leftOut: ['Ki\uFFFDa'] });
+  });
+
   it('keeps the encoded list within its cap, the first makes first', () => {
     const makes = Array.from({ length: 400 }, (_, i) => `Make ${String(i).padStart(3, '0')} & Sons`);
     const { makes: named, leftOut } = makeFilter(makes);

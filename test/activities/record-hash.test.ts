@@ -23,6 +23,13 @@ describe('recordHash', () => {
     expect(recordHash(absentTrim)).not.toBe(recordHash(nullTrim));
   });
 
+  it('is null, not a throw, for mirrored fields nested too deeply to serialise; unknown fields are not hashed', () => {
+    let deep: unknown = [];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(recordHash({ ...car, images: deep })).toBeNull();
+    expect(recordHash({ ...car, extra: deep })).toBe(recordHash(car));
+  });
+
   it('changes when any mirrored field changes', () => {
     const changes = { price: Number(car.price) + 1, images: [...(car.images as string[]), 'https://x.example/1.jpg'], make: `${String(car.make)}x`, updated_at: '2030-01-01T00:00:00Z' };
     for (const [field, value] of Object.entries(changes)) {

@@ -12,6 +12,7 @@ describe('simulator command line', () => {
         size: 200_000,
         seed: 42,
         invalidShare: 0.005,
+        oddShare: 0,
         latencyMs: 0,
         latencyJitterMs: 0,
         rateLimit: null,
