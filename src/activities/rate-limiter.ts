@@ -25,7 +25,7 @@ export interface RequestSlot {
   requestsPerSecond: number;
   /**
    * The most requests of the run that may wait for a slot at once (its concurrency). No reservation
-   * lies further ahead than one spacing per lane, so slots abandoned by dead or cancelled waiters cannot
+   * lies more than one spacing per lane ahead, so slots abandoned by dead or cancelled waiters cannot
    * push the shared row into the future.
    */
   lanes: number;
@@ -59,21 +59,22 @@ function toleratedLatenessMs(rate: number, { limit, windowSeconds }: AdvertisedL
 }
 
 /**
- * Reserves the slot after the last one reserved (or now), at most `$3` spacings ahead: the excess can
- * only be slots whose waiters are gone. Returns the wait and the row's new value, to give the slot back.
+ * Reserves the slot after the last one reserved (or now), at most `$3` spacings ahead (the row, the
+ * next free slot, one more): `$3` lanes never need more, so the excess can only be slots whose waiters
+ * are gone. Returns the wait and the row's new value, to give the slot back.
  */
 const RESERVE_SQL = `
 INSERT INTO rate_limit_slots AS r (name, next_slot) VALUES ($1, clock_timestamp() + $2 * interval '1 millisecond')
 ON CONFLICT (name) DO UPDATE SET next_slot = least(
   greatest(r.next_slot, clock_timestamp()) + $2 * interval '1 millisecond',
-  clock_timestamp() + $3 * $2 * interval '1 millisecond')
+  clock_timestamp() + ($3 + 1) * $2 * interval '1 millisecond')
 RETURNING extract(epoch FROM (r.next_slot - clock_timestamp())) * 1000 - $2 AS wait_ms, r.next_slot::text AS reserved_until`;
 
 /** A slot not used goes back when no later one was reserved since; otherwise it expires when its time passes. */
 const GIVE_BACK_SQL = `UPDATE rate_limit_slots SET next_slot = next_slot - $2 * interval '1 millisecond' WHERE name = $1 AND next_slot = $3::timestamptz`;
 
 const PUSH_SQL = `
-UPDATE rate_limit_slots SET next_slot = least(next_slot + $2 * interval '1 millisecond', clock_timestamp() + $3 * $4 * interval '1 millisecond')
+UPDATE rate_limit_slots SET next_slot = least(next_slot + $2 * interval '1 millisecond', clock_timestamp() + ($3 + 1) * $4 * interval '1 millisecond')
 WHERE name = $1`;
 
 const PAUSED_SQL = 'SELECT paused FROM sync_run_pauses WHERE run_id = $1';

@@ -21,13 +21,13 @@ describe('a request that stops waiting for its rate-limit slot', () => {
     await db?.drop();
   });
 
-  /** How far ahead of now the shared row's next free slot lies, in ms. */
+  /** How far ahead of now the shared row's next free slot lies, in ms: one spacing past the last slot reserved. */
   async function lead(name: string): Promise<number> {
     const { rows } = await pool.query('SELECT extract(epoch FROM next_slot - clock_timestamp()) * 1000 AS ms FROM rate_limit_slots WHERE name = $1', [name]);
     return Number(rows[0].ms);
   }
 
-  it('gives its slot back or lets it expire: waves of abandoned waits never push the shared row past one spacing per lane', async () => {
+  it('gives its slot back or lets it expire: waves of abandoned waits never reserve a slot more than one spacing per lane ahead', async () => {
     const limiter = createRateLimiter(pool, { name: 'abandoned' });
     const leads: number[] = [];
     for (let wave = 0; wave < 10; wave++) {
@@ -44,6 +44,6 @@ describe('a request that stops waiting for its rate-limit slot', () => {
       leads.push(await lead('abandoned'));
     }
     // Without the bound, each wave would leave its abandoned slots reserved: 10 waves of 4, 40 s ahead.
-    expect(Math.max(...leads)).toBeLessThanOrEqual(LANES * SPACING_MS);
+    expect(Math.max(...leads)).toBeLessThanOrEqual((LANES + 1) * SPACING_MS);
   });
 });
