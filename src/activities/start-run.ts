@@ -32,8 +32,7 @@ export function createStartRun({ pool, api, limiter, temporal, defaults }: Activ
 
   async function plan({ workflowId, runId, input }: StartRunInput): Promise<RunPlan> {
     const startedAtMs = Date.now();
-    // No input at all is a full sync with defaults; `null` or any other non-object is refused.
-    const parsed = parseRunInput(input === undefined ? {} : input);
+    const parsed = parseRunInput(input);
     if ('problems' in parsed) throw new InvalidRunInputError(`invalid SyncCarsWorkflow input: ${parsed.problems}`);
     const { mode: requested = 'full', ...overrides } = parsed.input;
     const tuning: RunTuning = { ...defaults, ...stripUndefined(overrides) };

@@ -3,6 +3,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -23,12 +24,12 @@ import {
   type SyncSummary,
   type TuningChange,
 } from '../sync-types';
+import { tuningProblem } from '../tuning';
 import { pageSyncedSignal, pauseSignal, progressQuery, rangeBackingOffSignal, rangeTuningSignal, resumeSignal, setTuningUpdate } from './messages';
 import { isRunPaused, rootCause } from './failures';
 import { partitionIds } from './partition';
 import { RUN_ACTIVITY } from './policies';
 import { SyncRangeWorkflow } from './sync-range';
-import { tuningProblem } from '../tuning';
 
 const { startRun, finishRun, recordPause } = proxyActivities<Activities>(RUN_ACTIVITY);
 
@@ -114,9 +115,11 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
   };
   // Every upstream request checks the pause as recorded in the database, on any worker, one started
   // after the pause too. Records are numbered, so a slow record of a pause cannot undo a later resume.
+  // A run started by older workers replays its earlier pauses without records (the patch).
   let pauseSeq = 0;
-  const record = (value: boolean, seq: number) =>
-    CancellationScope.nonCancellable(() => recordPause({ runId: info.firstExecutionRunId, paused: value, seq }));
+  const record = async (value: boolean, seq: number) => {
+    if (patched('record-pause')) await CancellationScope.nonCancellable(() => recordPause({ runId: info.firstExecutionRunId, paused: value, seq }));
+  };
   setHandler(pauseSignal, async () => {
     const seq = ++pauseSeq;
     paused = true;
