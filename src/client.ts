@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { Client, Connection, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
-import { ConfigurationError, loadTemporalConfig, type TemporalConfig } from './config';
+import { ConfigurationError, loadTemporalConfig, parseRunInput, type TemporalConfig } from './config';
 import type { Duration } from '@temporalio/common';
 import { applySchedules, cronProblem, DEFAULT_CRON, deleteSchedules, describeSchedules, timezoneProblem, triggerSchedule, type ScheduleSettings } from './cli/schedule';
 import type { Progress, SyncInput, SyncMode, SyncSummary, TuningChange } from './sync-types';
+import { tuningProblem, type NumericTuningField } from './tuning';
 import { pauseSignal, progressQuery, resumeSignal, setTuningUpdate } from './workflows/messages';
 
 export const WORKFLOW_TYPE = 'SyncCarsWorkflow';
@@ -56,6 +57,11 @@ export class UsageError extends Error {
   readonly name = 'UsageError';
 }
 
+/** `start` found another sync holding the database: nothing was started (exit 1). */
+export class SyncRefusedError extends Error {
+  readonly name = 'SyncRefusedError';
+}
+
 const verbs = ['start', 'status', 'pause', 'resume', 'cancel', 'tune', 'schedule'] as const;
 type Verb = (typeof verbs)[number];
 const scheduleActions = ['create', 'update', 'show', 'delete', 'trigger'] as const;
@@ -71,7 +77,14 @@ const inputSchema = z
       return z.NEVER;
     }
   })
-  .pipe(z.record(z.string(), z.unknown(), { error: '--input must be a JSON object' }));
+  .pipe(z.record(z.string(), z.unknown(), { error: '--input must be a JSON object' }))
+  .transform((input, ctx) => {
+    // The same check the run makes, so a bad field is refused here with the run never started.
+    const parsed = parseRunInput(input);
+    if ('input' in parsed) return parsed.input as SyncInput;
+    ctx.addIssue({ code: 'custom', message: `--input: ${parsed.problems}` });
+    return z.NEVER;
+  });
 
 export interface Command {
   verb: Verb;
@@ -145,7 +158,7 @@ export function parseCommand(argv: string[]): Command | 'help' {
   if (values.input !== undefined) {
     const result = inputSchema.safeParse(values.input);
     if (!result.success) throw new UsageError(result.error.issues[0].message);
-    input = result.data as SyncInput;
+    input = result.data;
   }
   return { verb: verb as Verb, id: values.id, follow: values.follow ?? false, input: { ...input, ...modeInput(values.mode) } };
 }
@@ -158,16 +171,16 @@ function modeInput(mode: string | undefined): { mode?: SyncMode } {
 
 function parseTuning(rps: string | undefined, concurrency: string | undefined): TuningChange {
   if (rps === undefined && concurrency === undefined) throw new UsageError('tune needs --rps and/or --concurrency');
-  const change: TuningChange = {};
-  if (rps !== undefined) {
-    if (!/^\d+(\.\d+)?$/.test(rps)) throw new UsageError(`--rps must be a number >= 0, not "${rps}"`);
-    change.requestsPerSecond = Number(rps);
-  }
-  if (concurrency !== undefined) {
-    if (!/^\d+$/.test(concurrency) || Number(concurrency) < 1) throw new UsageError(`--concurrency must be a whole number >= 1, not "${concurrency}"`);
-    change.concurrency = Number(concurrency);
-  }
-  return change;
+  const value = (flag: string, field: NumericTuningField, text: string): number => {
+    const number = /^\d+(\.\d+)?$/.test(text) ? Number(text) : text;
+    const problem = tuningProblem(field, number);
+    if (problem) throw new UsageError(`${flag}: ${problem}`);
+    return number as number;
+  };
+  return {
+    ...(rps !== undefined && { requestsPerSecond: value('--rps', 'requestsPerSecond', rps) }),
+    ...(concurrency !== undefined && { concurrency: value('--concurrency', 'concurrency', concurrency) }),
+  };
 }
 
 async function connect(config: TemporalConfig): Promise<Client> {
@@ -203,6 +216,16 @@ export function formatSummary(s: SyncSummary): string {
 export function exitCodeOf(s: SyncSummary): number {
   if (s.status === 'failed' || s.status === 'cancelled') return EXIT.failed;
   return s.status === 'completed' && s.verified && !s.removalBrakeTripped ? EXIT.ok : EXIT.attention;
+}
+
+/**
+ * The sync running on this task queue, if any. The queue's workers share one database, so that run
+ * holds its tables, and the run `start` would begin refuses to start (SyncAlreadyRunningError).
+ */
+async function runningSync(client: Client, taskQueue: string): Promise<{ workflowId: string; runId: string } | null> {
+  const query = `WorkflowType = '${WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}'`;
+  for await (const execution of client.workflow.list({ query, pageSize: 1 })) return execution;
+  return null;
 }
 
 /** The running sync (or, for `status`, the latest one) when no `--id` is given. */
@@ -250,6 +273,13 @@ export async function run(command: Command, config: TemporalConfig, out: Output 
       return EXIT.ok;
     }
     if (command.verb === 'start') {
+      const holder = await runningSync(client, config.taskQueue);
+      if (holder) {
+        throw new SyncRefusedError(
+          `not started: ${holder.workflowId} (run ${holder.runId}) is syncing this database, and one sync runs at a time; ` +
+            `wait for it (npm run sync -- status --id ${holder.workflowId}) or cancel it (npm run sync -- cancel --id ${holder.workflowId})`,
+        );
+      }
       const workflowId = command.id ?? `${DEFAULT_WORKFLOW_ID}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       const handle = await client.workflow.start(WORKFLOW_TYPE, { workflowId, taskQueue: config.taskQueue, args: [command.input] });
       out.write(`started ${WORKFLOW_TYPE} ${workflowId} (run ${handle.firstExecutionRunId}) on ${config.taskQueue}\n`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tuningProblem, type NumericTuningField } from './tuning';
 
 /**
  * The default largest upstream answer, once decompressed: some 60 times a full page of 1000 cars,
@@ -6,39 +7,94 @@ import { z } from 'zod';
  */
 export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
-/**
- * Tuning knobs. Defaults need no setting; the worker's environment may change them, and each run may
- * override them in its workflow input (validated by the `startRun` activity against the same schema).
- */
 /** The makes a full run syncs first unless told otherwise. */
 export const DEFAULT_PRIORITY_MAKES = ['Audi', 'Mercedes-Benz', 'Volkswagen', 'BMW'] as const;
 
-export const tuningSchema = z.object({
+/** A tuning number as JSON gives it: `true`, `"5"`, `[1]` or `null` is refused, naming the field (src/tuning.ts has the bounds). */
+const tuningNumber = (field: NumericTuningField) =>
+  z.number({ error: (issue) => tuningProblem(field, issue.input) ?? undefined }).refine((value) => tuningProblem(field, value) === null, {
+    error: (issue) => tuningProblem(field, issue.input) ?? undefined,
+  });
+
+/**
+ * Tuning knobs, taken literally: a run's JSON input and the `setTuning` update give these types. The
+ * worker's environment gives text, parsed by `envTuning` below into the same fields.
+ */
+const tuningFields = {
   /** Records per upstream request; the API allows 1..1000 and larger pages mean fewer round trips. */
-  pageSize: z.coerce.number().int().min(1).max(1000).default(1000),
+  pageSize: tuningNumber('pageSize'),
   /** Page-range child workflows in flight at once. */
-  concurrency: z.coerce.number().int().min(1).max(256).default(8),
+  concurrency: tuningNumber('concurrency'),
   /** Upstream requests per second, shared by all workers; 0: no budget of its own (the upstream's advertised limit still paces requests). */
-  requestsPerSecond: z.coerce.number().min(0).max(10_000).default(0),
+  requestsPerSecond: tuningNumber('requestsPerSecond'),
   /** Rows per INSERT statement. */
-  batchSize: z.coerce.number().int().min(1).max(10_000).default(1000),
+  batchSize: tuningNumber('batchSize'),
   /** Pages each child workflow covers (the id space is cut so each range holds about this many). */
-  pagesPerRange: z.coerce.number().int().min(1).max(10_000).default(10),
+  pagesPerRange: tuningNumber('pagesPerRange'),
   /** Share of listed cars a single run may mark removed before the safety brake refuses. */
-  maxRemovalShare: z.coerce.number().min(0).max(1).default(0.1),
+  maxRemovalShare: tuningNumber('maxRemovalShare'),
   /** How long a page range waits out an unavailable upstream (backing off) before the run fails. */
-  giveUpAfterSeconds: z.coerce.number().int().min(0).max(7 * 24 * 3600).default(3600),
+  giveUpAfterSeconds: tuningNumber('giveUpAfterSeconds'),
   /** Makes a full run syncs before all others; empty for none. */
-  priorityMakes: z
-    .preprocess(
-      (value) => (typeof value === 'string' ? (value.trim() === 'none' ? [] : value.split(',').map((make) => make.trim())) : value),
-      z.array(z.string().min(1, 'a make may not be empty')).max(100),
-    )
-    .default([...DEFAULT_PRIORITY_MAKES]),
+  priorityMakes: z.array(z.string().min(1, 'a make may not be empty')).max(100),
   /** Incremental runs re-read this much before the last completed sync's start, to absorb clock skew. */
-  incrementalOverlapSeconds: z.coerce.number().int().min(0).max(7 * 24 * 3600).default(300),
-});
-export type Tuning = z.infer<typeof tuningSchema>;
+  incrementalOverlapSeconds: tuningNumber('incrementalOverlapSeconds'),
+};
+export type Tuning = { [K in keyof typeof tuningFields]: z.infer<(typeof tuningFields)[K]> };
+
+const TUNING_DEFAULTS: Tuning = {
+  pageSize: 1000,
+  concurrency: 8,
+  requestsPerSecond: 0,
+  batchSize: 1000,
+  pagesPerRange: 10,
+  maxRemovalShare: 0.1,
+  giveUpAfterSeconds: 3600,
+  priorityMakes: [...DEFAULT_PRIORITY_MAKES],
+  incrementalOverlapSeconds: 300,
+};
+
+/**
+ * `SyncCarsWorkflow`'s input: one JSON object, every field optional (an absent field keeps the
+ * worker's value). `null`, an array or any other non-object is refused, as is an unknown field.
+ */
+export const runInputSchema = z.strictObject(
+  {
+    mode: z.enum(['full', 'incremental']).optional(),
+    ...(Object.fromEntries(Object.entries(tuningFields).map(([key, field]) => [key, field.optional()])) as {
+      [K in keyof typeof tuningFields]: z.ZodOptional<(typeof tuningFields)[K]>;
+    }),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? 'SyncCarsWorkflow takes one JSON object (or no input at all)' : undefined) },
+);
+
+export type RunInput = z.infer<typeof runInputSchema>;
+
+/** A run's input checked: the parsed object, or one line naming each bad field. */
+export function parseRunInput(input: unknown): { input: RunInput } | { problems: string } {
+  const result = runInputSchema.safeParse(input);
+  if (result.success) return { input: result.data };
+  const problems = result.error.issues.map((issue) => {
+    const path = issue.path.join('.');
+    return !path || issue.message.startsWith(path) ? issue.message : `${path}: ${issue.message}`;
+  });
+  return { problems: problems.join('; ') };
+}
+
+/** An environment variable's text as a tuning number (a shell has no other type), checked against the same bounds. */
+const envNumber = (field: NumericTuningField) =>
+  z
+    .string()
+    .transform((text) => Number(text.trim()))
+    .pipe(tuningFields[field])
+    .default(TUNING_DEFAULTS[field]);
+
+/** A comma list of makes, or `none`. */
+const envMakes = z
+  .string()
+  .transform((text) => (text.trim() === 'none' ? [] : text.split(',').map((make) => make.trim())))
+  .pipe(tuningFields.priorityMakes)
+  .default(TUNING_DEFAULTS.priorityMakes);
 
 const url = (name: string, protocols: string[]) =>
   z
@@ -65,15 +121,15 @@ const envSchema = z.object({
   /** The largest upstream answer taken, once decompressed; a larger one fails its request and is retried. */
   CARSYNC_MAX_RESPONSE_BYTES: z.coerce.number().int().min(64 * 1024).max(1024 ** 3).default(DEFAULT_MAX_RESPONSE_BYTES),
   CARSYNC_WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
-  CARSYNC_PAGE_SIZE: tuningSchema.shape.pageSize,
-  CARSYNC_CONCURRENCY: tuningSchema.shape.concurrency,
-  CARSYNC_REQUESTS_PER_SECOND: tuningSchema.shape.requestsPerSecond,
-  CARSYNC_BATCH_SIZE: tuningSchema.shape.batchSize,
-  CARSYNC_PAGES_PER_RANGE: tuningSchema.shape.pagesPerRange,
-  CARSYNC_MAX_REMOVAL_SHARE: tuningSchema.shape.maxRemovalShare,
-  CARSYNC_GIVE_UP_AFTER_SECONDS: tuningSchema.shape.giveUpAfterSeconds,
-  CARSYNC_PRIORITY_MAKES: tuningSchema.shape.priorityMakes,
-  CARSYNC_INCREMENTAL_OVERLAP_SECONDS: tuningSchema.shape.incrementalOverlapSeconds,
+  CARSYNC_PAGE_SIZE: envNumber('pageSize'),
+  CARSYNC_CONCURRENCY: envNumber('concurrency'),
+  CARSYNC_REQUESTS_PER_SECOND: envNumber('requestsPerSecond'),
+  CARSYNC_BATCH_SIZE: envNumber('batchSize'),
+  CARSYNC_PAGES_PER_RANGE: envNumber('pagesPerRange'),
+  CARSYNC_MAX_REMOVAL_SHARE: envNumber('maxRemovalShare'),
+  CARSYNC_GIVE_UP_AFTER_SECONDS: envNumber('giveUpAfterSeconds'),
+  CARSYNC_PRIORITY_MAKES: envMakes,
+  CARSYNC_INCREMENTAL_OVERLAP_SECONDS: envNumber('incrementalOverlapSeconds'),
 });
 
 export interface TemporalConfig {

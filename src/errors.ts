@@ -55,8 +55,22 @@ export class InvalidRunInputError extends ApplicationFailure {
   }
 }
 
-/** Failure types no retry can fix: the run stops and says what to change. */
-export const NON_RETRYABLE_ERROR_TYPES = ['UpstreamConfigError', 'UpstreamAuthError', 'InvalidRunInputError'];
+/** Another run of the same database is still open: one sync at a time per table, so this one does not start. */
+export class SyncAlreadyRunningError extends ApplicationFailure {
+  constructor(message: string) {
+    super(message, 'SyncAlreadyRunningError');
+  }
+}
+
+/** The run has recorded a pause: no upstream request starts until it resumes. Its workflow waits for the resume, not a retry. */
+export class RunPausedError extends ApplicationFailure {
+  constructor(message: string) {
+    super(message, 'RunPausedError');
+  }
+}
+
+/** Failure types no retry can fix: the run stops and says what to change (a paused one waits for its resume). */
+export const NON_RETRYABLE_ERROR_TYPES = ['UpstreamConfigError', 'UpstreamAuthError', 'InvalidRunInputError', 'SyncAlreadyRunningError', 'RunPausedError'];
 
 /** True when retrying cannot help: an ApplicationFailure that says so, or whose type is one of the classes above. */
 export function isNonRetryable(err: unknown): boolean {

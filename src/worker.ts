@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { Pool } from 'pg';
 import { createActivities } from './activities';
@@ -42,7 +43,7 @@ export async function buildWorker(
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
-      activities: createActivities({ pool, api, limiter, metrics, defaults: config.tuning }),
+      activities: createActivities({ pool, api, limiter, metrics, temporal: new Client({ connection, namespace: config.temporal.namespace }), defaults: config.tuning }),
       maxConcurrentActivityTaskExecutions: MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTaskExecutions: MAX_CONCURRENT_WORKFLOW_TASKS,
       // Heartbeats bring a range's pause or retune to its running activity: within a second.

@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { Tuning } from '../config';
 import type { CarsApi } from './cars-api';
@@ -10,6 +11,8 @@ export interface ActivityDeps {
   api: CarsApi;
   limiter: RateLimiter;
   metrics: Metrics;
+  /** The worker's Temporal client: planning asks it whether a run the ledger says is running is really still open. */
+  temporal: Client;
   /** The worker's tuning defaults; a run's input may override each. */
   defaults: Tuning;
 }

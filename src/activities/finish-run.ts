@@ -80,7 +80,7 @@ export function createFinishRun({ pool, api, limiter }: ActivityDeps) {
         }
         outcome = { removed, candidates, brakeTripped, limit };
       }
-      for (const table of ['sync_removal_candidates', 'sync_page_cursors', 'sync_run_anomalies']) {
+      for (const table of ['sync_removal_candidates', 'sync_page_cursors', 'sync_run_anomalies', 'sync_run_pauses']) {
         await client.query(`DELETE FROM ${table} WHERE run_id = $1`, [runId]);
       }
       const verification = { verified, unverifiedReasons };
@@ -98,13 +98,16 @@ export function createFinishRun({ pool, api, limiter }: ActivityDeps) {
   };
 
   /** Each pass against the listing's size now: the reasons of those that came up short. */
-  async function checkPasses({ passes, requestsPerSecond }: FinishRunInput): Promise<string[]> {
-    const { attempt } = Context.current().info;
+  async function checkPasses({ runId, passes, requestsPerSecond }: FinishRunInput): Promise<string[]> {
+    const { info, cancellationSignal: signal } = Context.current();
+    const { attempt } = info;
+    // The counts go one at a time: one lane.
+    const acquire = () => limiter.acquire({ runId, requestsPerSecond, lanes: 1, signal });
     const reasons: string[] = [];
     for (const pass of passes) {
       let atEnd: number;
       try {
-        atEnd = await countListing(api, () => limiter.acquire(requestsPerSecond), pass.filter);
+        atEnd = await countListing(api, acquire, pass.filter);
       } catch (err) {
         if (!isNonRetryable(err) && attempt < END_SURVEY_ATTEMPTS) throw withRetryDelay(err, attempt);
         reasons.push(`pass "${pass.name}": the listing could not be counted at the end of the run (${(err as Error).message})`);

@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps';
 import { createFinishRun } from './finish-run';
+import { createRecordPause } from './record-pause';
 import { createStartRun } from './start-run';
 import { createSyncPages } from './sync-page';
 
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
     startRun: createStartRun(deps),
     syncPages: createSyncPages(deps),
     finishRun: createFinishRun(deps),
+    recordPause: createRecordPause(deps),
   };
 }
 

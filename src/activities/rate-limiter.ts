@@ -1,19 +1,36 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from 'pg';
+import { RunPausedError } from '../errors';
 import type { AdvertisedLimit } from './cars-api';
 
 /**
- * Spaces upstream requests evenly at a given rate across every worker process: each request reserves
- * the next free slot in one row of PostgreSQL, on the database's clock, and waits for it. Even spacing
+ * Lets each upstream request start when it may: when its run has not recorded a pause, and when its
+ * rate-limit slot has come. Requests are spaced evenly across every worker process: each reserves the
+ * next free slot in one row of PostgreSQL, on the database's clock, and waits for it. Even spacing
  * (rather than bursts up to a per-second budget) keeps clients just under a fixed-window server limit,
  * and one shared row means N workers never multiply the rate.
  */
 export interface RateLimiter {
   /**
-   * Resolves when this request may start. The rate is the run's `requestsPerSecond` (0: no budget of
-   * its own), capped just under what the upstream's headers advertise; with neither, at once.
+   * Resolves when this request may start; throws RunPausedError when its run is paused, and the
+   * abort reason when `signal` aborts the wait. Either way the slot is given back (or left to expire).
    */
-  acquire(requestsPerSecond: number): Promise<void>;
+  acquire(request: RequestSlot): Promise<void>;
+}
+
+export interface RequestSlot {
+  /** The run the request belongs to: once it has recorded a pause, none of its requests starts. */
+  runId: string;
+  /** The run's own budget (0: none); capped just under what the upstream's headers advertise; with neither, no wait. */
+  requestsPerSecond: number;
+  /**
+   * The most requests of the run that may wait for a slot at once (its concurrency). No reservation
+   * lies more than one spacing per lane ahead, so slots abandoned by dead or cancelled waiters cannot
+   * push the shared row into the future.
+   */
+  lanes: number;
+  /** The activity's cancellation (pause, cancel, timeout): the wait ends at once. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -41,12 +58,26 @@ function toleratedLatenessMs(rate: number, { limit, windowSeconds }: AdvertisedL
   return ((limit * 1000) / rate - windowSeconds * 1000) / 2;
 }
 
+/**
+ * Reserves the slot after the last one reserved (or now), at most `$3` spacings ahead (the row, the
+ * next free slot, one more): `$3` lanes never need more, so the excess can only be slots whose waiters
+ * are gone. Returns the wait and the row's new value, to give the slot back.
+ */
 const RESERVE_SQL = `
 INSERT INTO rate_limit_slots AS r (name, next_slot) VALUES ($1, clock_timestamp() + $2 * interval '1 millisecond')
-ON CONFLICT (name) DO UPDATE SET next_slot = greatest(r.next_slot, clock_timestamp()) + $2 * interval '1 millisecond'
-RETURNING extract(epoch FROM (r.next_slot - clock_timestamp())) * 1000 - $2 AS wait_ms`;
+ON CONFLICT (name) DO UPDATE SET next_slot = least(
+  greatest(r.next_slot, clock_timestamp()) + $2 * interval '1 millisecond',
+  clock_timestamp() + ($3 + 1) * $2 * interval '1 millisecond')
+RETURNING extract(epoch FROM (r.next_slot - clock_timestamp())) * 1000 - $2 AS wait_ms, r.next_slot::text AS reserved_until`;
 
-const PUSH_SQL = `UPDATE rate_limit_slots SET next_slot = next_slot + $2 * interval '1 millisecond' WHERE name = $1`;
+/** A slot not used goes back when no later one was reserved since; otherwise it expires when its time passes. */
+const GIVE_BACK_SQL = `UPDATE rate_limit_slots SET next_slot = next_slot - $2 * interval '1 millisecond' WHERE name = $1 AND next_slot = $3::timestamptz`;
+
+const PUSH_SQL = `
+UPDATE rate_limit_slots SET next_slot = least(next_slot + $2 * interval '1 millisecond', clock_timestamp() + ($3 + 1) * $4 * interval '1 millisecond')
+WHERE name = $1`;
+
+const PAUSED_SQL = 'SELECT paused FROM sync_run_pauses WHERE run_id = $1';
 
 export interface RateLimiterOptions {
   /** The row all workers share. */
@@ -56,22 +87,49 @@ export interface RateLimiterOptions {
 }
 
 export function createRateLimiter(pool: Pool, { name = 'upstream', advertisedLimit = () => null }: RateLimiterOptions = {}): RateLimiter {
+  // Requests of this process waiting now: a caller that declares too few lanes still gets one slot each.
+  let waiting = 0;
+
+  async function paused(runId: string): Promise<boolean> {
+    const { rows } = await pool.query<{ paused: boolean }>(PAUSED_SQL, [runId]);
+    return rows[0]?.paused ?? false;
+  }
+
   return {
-    async acquire(requestsPerSecond) {
+    async acquire({ runId, requestsPerSecond, lanes, signal }) {
       const advertised = advertisedLimit();
       const rate = pacedRate(requestsPerSecond, advertised);
-      if (rate <= 0) return;
+      if (rate <= 0) {
+        if (await paused(runId)) throw pausedError(runId);
+        return;
+      }
+      const spacingMs = 1000 / rate;
+      const maxLanes = Math.max(lanes, waiting + 1);
       // Lateness counts from before the query: a reply slowed by a busy worker is lateness too.
       const asked = performance.now();
-      const { rows } = await pool.query<{ wait_ms: string }>(RESERVE_SQL, [name, 1000 / rate]);
-      const waitMs = Number(rows[0].wait_ms);
-      if (waitMs <= 0) return;
-      const due = asked + waitMs;
-      await sleep(waitMs);
-      // A busy worker's timer fires late: past the slack the headroom leaves, the next slots make room.
-      if (advertised === null) return;
-      const pushMs = performance.now() - due - toleratedLatenessMs(rate, advertised);
-      if (pushMs > 0) await pool.query(PUSH_SQL, [name, pushMs]);
+      waiting++;
+      let reservedUntil: string | undefined;
+      try {
+        const { rows } = await pool.query<{ wait_ms: string; reserved_until: string }>(RESERVE_SQL, [name, spacingMs, maxLanes]);
+        reservedUntil = rows[0].reserved_until;
+        const waitMs = Number(rows[0].wait_ms);
+        if (waitMs > 0) await sleep(waitMs, undefined, { signal });
+        if (await paused(runId)) throw pausedError(runId);
+        const due = asked + Math.max(0, waitMs);
+        // A busy worker's timer fires late: past the slack the headroom leaves, the next slots make room.
+        if (advertised === null) return;
+        const pushMs = performance.now() - due - toleratedLatenessMs(rate, advertised);
+        if (pushMs > 0) await pool.query(PUSH_SQL, [name, pushMs, maxLanes, spacingMs]);
+      } catch (err) {
+        if (reservedUntil !== undefined) await pool.query(GIVE_BACK_SQL, [name, spacingMs, reservedUntil]).catch(() => undefined);
+        throw err;
+      } finally {
+        waiting--;
+      }
     },
   };
+}
+
+function pausedError(runId: string): RunPausedError {
+  return new RunPausedError(`run ${runId} is paused: no upstream request starts until it is resumed`);
 }

@@ -1,6 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { z } from 'zod';
-import { tuningSchema } from '../config';
+import { parseRunInput } from '../config';
 import { InvalidRunInputError } from '../errors';
 import type { ListingFilter, Pass, RunPlan, RunTuning, SyncMode } from '../sync-types';
 import { ADVERTISED_RATE_HEADROOM, pacedRate } from './rate-limiter';
@@ -8,18 +7,7 @@ import type { ActivityDeps } from './deps';
 import { withRetryDelay } from './retry-delay';
 import { surveyListing } from './survey';
 import { makeFilter, MAX_MAKE_PARAM_CHARS } from './make-filter';
-
-/** Each tuning field, optional and without its default: an absent field keeps the worker's value. */
-const overridesShape = Object.fromEntries(Object.entries(tuningSchema.shape).map(([key, field]) => [key, field.unwrap().optional()])) as {
-  [K in keyof typeof tuningSchema.shape]: ReturnType<(typeof tuningSchema.shape)[K]['unwrap']> extends infer T extends z.ZodType ? z.ZodOptional<T> : never;
-};
-
-const runInputSchema = z
-  .strictObject({
-    mode: z.enum(['full', 'incremental']).default('full'),
-    ...overridesShape,
-  })
-  .nullish();
+import { claimTables } from './run-claim';
 
 export interface StartRunInput {
   workflowId: string;
@@ -28,8 +16,13 @@ export interface StartRunInput {
 }
 
 /** Validates the run's input, records the run in the ledger, and plans its passes over the listing. */
-export function createStartRun({ pool, api, limiter, defaults }: ActivityDeps) {
-  const survey = (filter: ListingFilter, tuning: RunTuning) => surveyListing(api, () => limiter.acquire(tuning.requestsPerSecond), filter);
+export function createStartRun({ pool, api, limiter, temporal, defaults }: ActivityDeps) {
+  const survey = (filter: ListingFilter, tuning: RunTuning) => {
+    const { info, cancellationSignal: signal } = Context.current();
+    // The calling workflow's run is the sync run (SyncCarsWorkflow never continues as new), which records its pauses.
+    const runId = info.workflowExecution!.runId;
+    return surveyListing(api, () => limiter.acquire({ runId, requestsPerSecond: tuning.requestsPerSecond, lanes: tuning.concurrency, signal }), filter);
+  };
   return async function startRun(args: StartRunInput): Promise<RunPlan> {
     try {
       return await plan(args);
@@ -40,19 +33,12 @@ export function createStartRun({ pool, api, limiter, defaults }: ActivityDeps) {
 
   async function plan({ workflowId, runId, input }: StartRunInput): Promise<RunPlan> {
     const startedAtMs = Date.now();
-    const parsed = runInputSchema.safeParse(input);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ');
-      throw new InvalidRunInputError(`invalid SyncCarsWorkflow input: ${problems}`);
-    }
-    const { mode: requested = 'full', ...overrides } = parsed.data ?? {};
+    const parsed = parseRunInput(input);
+    if ('problems' in parsed) throw new InvalidRunInputError(`invalid SyncCarsWorkflow input: ${parsed.problems}`);
+    const { mode: requested = 'full', ...overrides } = parsed.input;
     const tuning: RunTuning = { ...defaults, ...stripUndefined(overrides) };
-    await pool.query(
-      `INSERT INTO sync_runs (run_id, workflow_id, mode, status) VALUES ($1, $2, $3, 'running') ON CONFLICT (run_id) DO NOTHING`,
-      [runId, workflowId, requested],
-    );
+    const notes = await claimTables(pool, temporal, { workflowId, runId, mode: requested });
 
-    const notes: string[] = [];
     let mode: SyncMode = requested;
     let passes: Pass[];
     if (mode === 'incremental') {

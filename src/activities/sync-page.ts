@@ -53,6 +53,8 @@ export function createSyncPages({ pool, api, limiter, metrics }: ActivityDeps) {
         try {
           cursor = await syncOnePage(input, activity, cursor);
         } catch (err) {
+          // Cancelled while waiting for its slot: the range stops as it does after a page.
+          if (context.cancellationSignal.aborted) break;
           if (cursor.counts.pages === 0 || isNonRetryable(err)) throw err;
           // Hand over what is done; the range's next call retries this page.
           return result(retries + 1);
@@ -70,7 +72,7 @@ export function createSyncPages({ pool, api, limiter, metrics }: ActivityDeps) {
   /** Syncs the page after `from`, and returns the cursor it committed with it. */
   async function syncOnePage({ runId, range: { maxId }, filter, tuning, trackRemovals, revisits }: SyncPagesInput, activity: string, from: Cursor): Promise<Cursor> {
     const range = { afterId: from.afterId, maxId };
-    await limiter.acquire(tuning.requestsPerSecond);
+    await limiter.acquire({ runId, requestsPerSecond: tuning.requestsPerSecond, lanes: tuning.concurrency, signal: Context.current().cancellationSignal });
     const page = checkPage(range, tuning.pageSize, await api.fetchPage({ perPage: tuning.pageSize, afterId: range.afterId, maxId: range.maxId, ...filter }));
     const { afterId, done } = page;
 

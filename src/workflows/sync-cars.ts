@@ -3,6 +3,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -20,21 +21,19 @@ import {
   type RangeInput,
   type RunPlan,
   type SyncInput,
+  type SyncMode,
   type SyncSummary,
   type TuningChange,
   type Verification,
 } from '../sync-types';
+import { tuningProblem } from '../tuning';
 import { pageSyncedSignal, pauseSignal, progressQuery, rangeBackingOffSignal, rangeTuningSignal, resumeSignal, setTuningUpdate } from './messages';
-import { rootCause } from './failures';
+import { isRunPaused, rootCause } from './failures';
 import { partitionIds } from './partition';
 import { RUN_ACTIVITY } from './policies';
 import { SyncRangeWorkflow } from './sync-range';
 
-const { startRun, finishRun } = proxyActivities<Activities>(RUN_ACTIVITY);
-
-/** Bounds of the `setTuning` update, the same as the run input's. */
-const MAX_CONCURRENCY = 256;
-const MAX_REQUESTS_PER_SECOND = 10_000;
+const { startRun, finishRun, recordPause } = proxyActivities<Activities>(RUN_ACTIVITY);
 
 type RangeJob = Omit<RangeInput, 'tuning' | 'paused'> & { passName: string; pass: number };
 
@@ -42,6 +41,8 @@ type RangeJob = Omit<RangeInput, 'tuning' | 'paused'> & { passName: string; pass
  * A sync run: plans its passes (priority makes first, then the rest), runs one child workflow per id
  * range with bounded concurrency, and closes the run. A run that completed but cannot prove it read
  * everything ends `unverified`. Only a verified full run may mark cars removed.
+ * No input at all is a full sync with defaults; startRun refuses any other input that is not a
+ * valid object, so this code reads `input` for nothing but its mode.
  */
 export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSummary> {
   const info = workflowInfo();
@@ -121,12 +122,24 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
   const tellRunning = async (send: (child: ChildWorkflowHandle<typeof SyncRangeWorkflow>) => Promise<void>) => {
     await Promise.allSettled([...[...running].map(send), ...[...starting].map(async (started) => send(await started))]);
   };
+  // Every upstream request checks the pause as recorded in the database, on any worker, one started
+  // after the pause too. Records are numbered, so a slow record of a pause cannot undo a later resume.
+  // A run started by older workers replays its earlier pauses without records (the patch).
+  let pauseSeq = 0;
+  const record = async (value: boolean, seq: number) => {
+    if (patched('record-pause')) await CancellationScope.nonCancellable(() => recordPause({ runId: info.firstExecutionRunId, paused: value, seq }));
+  };
   setHandler(pauseSignal, async () => {
+    const seq = ++pauseSeq;
     paused = true;
     showDetails();
-    await tellRunning((child) => child.signal(pauseSignal));
+    await Promise.all([record(true, seq), tellRunning((child) => child.signal(pauseSignal))]);
   });
   setHandler(resumeSignal, async () => {
+    const seq = ++pauseSeq;
+    // Cleared before anything may start again; a pause or resume that came meanwhile has the last word.
+    await record(false, seq);
+    if (seq !== pauseSeq) return;
     paused = false;
     showDetails();
     await tellRunning((child) => child.signal(resumeSignal));
@@ -147,7 +160,7 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
   );
 
   const closeRun = async (status: 'completed' | 'failed' | 'cancelled') => {
-    const summary = { ...totals, runId: info.firstExecutionRunId, mode: plan?.mode ?? input.mode ?? 'full', ranges: jobs.length, notes: plan?.notes ?? [] };
+    const summary = { ...totals, runId: info.firstExecutionRunId, mode: plan?.mode ?? requestedMode(input), ranges: jobs.length, notes: plan?.notes ?? [] };
     const passes: PassOutcome[] = (plan?.passes ?? []).map((pass, i) => ({ name: pass.name, filter: pass.filter, surveyed: pass.total, seen: passSeen.get(i) ?? 0 }));
     const { finishedAtMs, ...outcome } = await CancellationScope.nonCancellable(() =>
       finishRun({
@@ -185,7 +198,7 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
   // The ranges run in their own scope: when one fails, the others are cancelled rather than left running.
   const rangesScope = new CancellationScope();
   try {
-    plan = await startRun({ workflowId: info.workflowId, runId: info.firstExecutionRunId, input });
+    plan = await planRun();
     const runPlan = plan;
     const { pageSize, pagesPerRange, concurrency, requestsPerSecond } = plan.tuning;
     // Passes run one after another: each is cut to keep every lane busy until it ends. Each range costs a
@@ -226,6 +239,18 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
   state = summary.status === 'unverified' ? 'unverified' : 'completed';
   showDetails();
   return summary;
+
+  /** Plans the run; planning that finds the run paused goes on once it is resumed. */
+  async function planRun(): Promise<RunPlan> {
+    for (;;) {
+      try {
+        return await startRun({ workflowId: info.workflowId, runId: info.firstExecutionRunId, input });
+      } catch (err) {
+        if (!isRunPaused(err)) throw err;
+        await condition(() => !paused);
+      }
+    }
+  }
 
   /** Starts ranges in order while fewer than `concurrency` run and the run is not paused. */
   async function runRanges(runPlan: RunPlan, all: RangeJob[]): Promise<void> {
@@ -281,12 +306,10 @@ function validateTuningChange(currentPlan: () => RunPlan | undefined) {
     if (typeof change !== 'object' || change === null) throw new Error('setTuning takes an object: {"requestsPerSecond"?: number, "concurrency"?: number}');
     const unknown = Object.keys(change).filter((key) => key !== 'requestsPerSecond' && key !== 'concurrency');
     if (unknown.length) throw new Error(`setTuning cannot change ${unknown.join(', ')}; only requestsPerSecond and concurrency`);
-    const { concurrency, requestsPerSecond } = change;
-    if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= MAX_CONCURRENCY)) {
-      throw new Error(`concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, not ${JSON.stringify(concurrency)}`);
-    }
-    if (requestsPerSecond !== undefined && !(typeof requestsPerSecond === 'number' && requestsPerSecond >= 0 && requestsPerSecond <= MAX_REQUESTS_PER_SECOND)) {
-      throw new Error(`requestsPerSecond must be a number from 0 (no budget of its own: the upstream's advertised limit only) to ${MAX_REQUESTS_PER_SECOND}, not ${JSON.stringify(requestsPerSecond)}`);
+    // Taken literally: `null`, `true` or `"4"` is refused, not read as a number.
+    for (const field of ['concurrency', 'requestsPerSecond'] as const) {
+      const problem = field in change ? tuningProblem(field, change[field]) : null;
+      if (problem) throw new Error(problem);
     }
   };
 }
@@ -296,6 +319,11 @@ function verificationDetails(p: Progress): string {
   if (p.verified === false) return `\n\ncompleteness not verified, so nothing was marked removed:\n${p.unverifiedReasons.map((r) => `- ${r}`).join('\n')}`;
   if (p.verified === null && p.anomalies > 0) return `\n\n${p.anomalies} page(s) broke the API contract: this run will end unverified`;
   return '';
+}
+
+/** The mode the input asks for, read without trusting its shape: startRun validates the input, and may refuse it. */
+function requestedMode(input: unknown): SyncMode {
+  return typeof input === 'object' && input !== null && (input as SyncInput).mode === 'incremental' ? 'incremental' : 'full';
 }
 
 /** The run fails with the root cause's type and message up front, so the Web UI says what to fix. */

@@ -17,7 +17,7 @@ import type { Activities } from '../activities';
 import { isNonRetryable } from '../errors';
 import { addCounts, ZERO_COUNTS, type PageCounts, type RangeInput, type RangeResult } from '../sync-types';
 import { pageSyncedSignal, pauseSignal, rangeBackingOffSignal, rangeTuningSignal, resumeSignal } from './messages';
-import { rootCause } from './failures';
+import { isRunPaused, rootCause } from './failures';
 import { PAGE_ATTEMPTS, PAGES_ACTIVITY, PAGES_BUDGET_MS, RANGE_BACKOFF } from './policies';
 
 const { syncPages } = proxyActivities<Activities>(PAGES_ACTIVITY);
@@ -34,8 +34,11 @@ export async function SyncRangeWorkflow(input: RangeInput, carried: PageCounts =
   const tuning = { ...input.tuning };
   // The scope of the running activity: cancelling it makes the activity stop after its current page.
   let running: CancellationScope | undefined;
+  // Pause signals received: an activity that found the run paused is followed by one.
+  let pauses = 0;
   setHandler(pauseSignal, () => {
     paused = true;
+    pauses++;
     running?.cancel();
   });
   setHandler(resumeSignal, () => void (paused = false));
@@ -59,6 +62,7 @@ export async function SyncRangeWorkflow(input: RangeInput, carried: PageCounts =
   let waits = 0;
   for (;;) {
     await condition(() => !paused);
+    const pausesBefore = pauses;
     let page;
     try {
       const { runId, filter, trackRemovals, revisits } = input;
@@ -71,6 +75,11 @@ export async function SyncRangeWorkflow(input: RangeInput, carried: PageCounts =
     } catch (err) {
       // Interrupted before the activity got a page done: go round (paused, or with the new tuning).
       if (isCancellation(err) && !CancellationScope.current().consideredCancelled) continue;
+      // The run recorded a pause whose signal is still on its way here: wait for it rather than ask again.
+      if (isRunPaused(err)) {
+        await condition(() => pauses > pausesBefore);
+        continue;
+      }
       if (!isTransient(err)) throw err;
       const waitMs = Math.round(Math.min(RANGE_BACKOFF.maximumMs, RANGE_BACKOFF.initialMs * RANGE_BACKOFF.coefficient ** waits) * (0.5 + jitter() / 2));
       if (waitedMs + waitMs > tuning.giveUpAfterSeconds * 1000) {

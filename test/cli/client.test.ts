@@ -92,7 +92,7 @@ describe('the sync CLI', () => {
   it('refuses a bad tuning value with the reason and leaves the run alone', async () => {
     const handle = await h.start({ concurrency: 1, requestsPerSecond: 20 });
     await sleep(500);
-    await expect(cli(['tune', '--id', handle.workflowId, '--rps', '99999'])).rejects.toThrow(/refused the change: requestsPerSecond must be a number from 0/);
+    await expect(cli(['tune', '--id', handle.workflowId, '--rps', '99999'])).rejects.toThrow('--rps: requestsPerSecond must be 0 (no budget of its own) or a number from 1 to 10000, not 99999');
     expect((await handle.result()).status).toBe('completed');
   });
 });
@@ -107,7 +107,10 @@ describe('the sync CLI refuses bad arguments', () => {
     [['start', '--bogus'], "Unknown option '--bogus'"],
     [['pause', '--follow'], '--follow does not apply to pause'],
     [['tune'], 'tune needs --rps and/or --concurrency'],
-    [['tune', '--concurrency', '0'], '--concurrency must be a whole number >= 1'],
+    [['start', '--input', 'null'], '--input must be a JSON object'],
+    [['start', '--input', '{"maxRemovalShare":true}'], '--input: maxRemovalShare must be a number from 0 to 1, not true'],
+    [['tune', '--concurrency', '0'], '--concurrency: concurrency must be a whole number from 1 to 256, not 0'],
+    [['tune', '--rps', '0.5'], '--rps: requestsPerSecond must be 0 (no budget of its own) or a number from 1 to 10000, not 0.5'],
     [['schedule'], 'schedule needs one of create, update, show, delete, trigger'],
     [['schedule', 'create', '--timezone', 'Mars/Olympus'], 'not an IANA time zone'],
     [['schedule', 'create', '--catchup', 'soon'], '--catchup must look like 30m'],

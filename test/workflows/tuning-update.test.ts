@@ -28,6 +28,15 @@ describe('the setTuning update', () => {
     await expect(handle.executeUpdate(setTuningUpdate, { args: [{ requestsPerSecond: -5 }] })).rejects.toThrow(WorkflowUpdateFailedError);
     const refused = await handle.executeUpdate(setTuningUpdate, { args: [{ concurrency: 0 }] }).catch((e: WorkflowUpdateFailedError) => e);
     expect((refused as WorkflowUpdateFailedError).cause?.message).toContain('concurrency must be a whole number from 1');
+    // Taken literally: JSON that is not a number is no number.
+    for (const [change, message] of [
+      [{ requestsPerSecond: true }, 'requestsPerSecond must be 0 (no budget of its own) or a number from 1 to 10000, not true'],
+      [{ requestsPerSecond: null }, 'requestsPerSecond must be 0 (no budget of its own) or a number from 1 to 10000, not null'],
+      [{ concurrency: '6' }, 'concurrency must be a whole number from 1 to 256, not "6"'],
+    ] as const) {
+      const literal = await handle.executeUpdate(setTuningUpdate, { args: [change as never] }).catch((e: WorkflowUpdateFailedError) => e);
+      expect((literal as WorkflowUpdateFailedError).cause?.message).toBe(message);
+    }
 
     const tuning = await handle.executeUpdate(setTuningUpdate, { args: [{ requestsPerSecond: 40, concurrency: 6 }] });
     expect(tuning).toMatchObject({ requestsPerSecond: 40, concurrency: 6 });
