@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { tuningProblem, type NumericTuningField } from './tuning';
+import { tuningProblem, type NumericTuningField, type Tuning } from './tuning';
 
 /**
  * The default largest upstream answer, once decompressed: some 60 times a full page of 1000 cars,
@@ -21,26 +21,16 @@ const tuningNumber = (field: NumericTuningField) =>
  * worker's environment gives text, parsed by `envTuning` below into the same fields.
  */
 const tuningFields = {
-  /** Records per upstream request; the API allows 1..1000 and larger pages mean fewer round trips. */
   pageSize: tuningNumber('pageSize'),
-  /** Page-range child workflows in flight at once. */
   concurrency: tuningNumber('concurrency'),
-  /** Upstream requests per second, shared by all workers; 0: no budget of its own (the upstream's advertised limit still paces requests). */
   requestsPerSecond: tuningNumber('requestsPerSecond'),
-  /** Rows per INSERT statement. */
   batchSize: tuningNumber('batchSize'),
-  /** Pages each child workflow covers (the id space is cut so each range holds about this many). */
   pagesPerRange: tuningNumber('pagesPerRange'),
-  /** Share of listed cars a single run may mark removed before the safety brake refuses. */
   maxRemovalShare: tuningNumber('maxRemovalShare'),
-  /** How long a page range waits out an unavailable upstream (backing off) before the run fails. */
   giveUpAfterSeconds: tuningNumber('giveUpAfterSeconds'),
-  /** Makes a full run syncs before all others; empty for none. */
   priorityMakes: z.array(z.string().min(1, 'a make may not be empty')).max(100),
-  /** Incremental runs re-read this much before the last completed sync's start, to absorb clock skew. */
   incrementalOverlapSeconds: tuningNumber('incrementalOverlapSeconds'),
-};
-export type Tuning = { [K in keyof typeof tuningFields]: z.infer<(typeof tuningFields)[K]> };
+} satisfies { [K in keyof Tuning]: z.ZodType<Tuning[K]> };
 
 const TUNING_DEFAULTS: Tuning = {
   pageSize: 1000,

@@ -6,71 +6,83 @@ import { ApplicationFailure } from '@temporalio/common';
  * Messages name what went wrong and what to fix; they never contain the API key.
  */
 
-/** The request is wrong (HTTP 400, 404, another 4xx but 408 and 429, a redirect): retrying cannot help. */
-export class UpstreamConfigError extends ApplicationFailure {
-  constructor(message: string) {
-    super(message, 'UpstreamConfigError');
+/**
+ * Base of carsync's failures: the failure's `type` is the class's name, derived here once, so a class
+ * and its wire name cannot drift apart. `transient` says whether another attempt may help; the list of
+ * failure types retry policies never retry is built from it.
+ */
+export abstract class CarsyncFailure extends ApplicationFailure {
+  static readonly transient: boolean = true;
+  constructor(message: string, options: { nonRetryable?: boolean; nextRetryDelay?: number } = {}) {
+    super(message, new.target.name, options.nonRetryable ?? false, undefined, undefined, options.nextRetryDelay);
   }
+}
+
+/** The request is wrong (HTTP 400, 404, another 4xx but 408 and 429, a redirect): retrying cannot help. */
+export class UpstreamConfigError extends CarsyncFailure {
+  static override readonly transient = false;
 }
 
 /** The API key is missing, invalid (401) or may not read listings (403). */
-export class UpstreamAuthError extends ApplicationFailure {
-  constructor(message: string) {
-    super(message, 'UpstreamAuthError');
-  }
+export class UpstreamAuthError extends CarsyncFailure {
+  static override readonly transient = false;
 }
 
 /** HTTP 429: the retry waits at least `Retry-After` via the failure's next retry delay. */
-export class UpstreamRateLimitedError extends ApplicationFailure {
+export class UpstreamRateLimitedError extends CarsyncFailure {
   constructor(message: string, retryAfterMs: number) {
-    super(message, 'UpstreamRateLimitedError', false, undefined, undefined, retryAfterMs);
+    super(message, { nextRetryDelay: retryAfterMs });
   }
 }
 
 /** HTTP 5xx, 408 (or another unexpected status): transient server trouble. */
-export class UpstreamServerError extends ApplicationFailure {
-  constructor(message: string) {
-    super(message, 'UpstreamServerError');
-  }
-}
+export class UpstreamServerError extends CarsyncFailure {}
 
 /** Connection reset, timeout, a body truncated, oversized or not JSON, a wrong content type: transient network trouble. */
-export class UpstreamNetworkError extends ApplicationFailure {
-  constructor(message: string) {
-    super(message, 'UpstreamNetworkError');
-  }
+export class UpstreamNetworkError extends CarsyncFailure {}
+
+/** The upstream broke its paging contract while a run planned (its listing shrank between two requests): a retry sees it consistent. */
+export class UpstreamProtocolError extends CarsyncFailure {}
+
+/** A range backed off for `giveUpAfterSeconds` and the upstream still failed: the run gives up. */
+export class UpstreamUnavailableError extends CarsyncFailure {
+  static override readonly transient = false;
 }
 
 /** PostgreSQL failed a page's read or write (down, full, locked out): transient database trouble, not a record's. */
-export class DatabaseError extends ApplicationFailure {
-  constructor(message: string) {
-    super(message, 'DatabaseError');
-  }
-}
+export class DatabaseError extends CarsyncFailure {}
 
 /** The run's own input (workflow input, tuning) is invalid. */
-export class InvalidRunInputError extends ApplicationFailure {
-  constructor(message: string) {
-    super(message, 'InvalidRunInputError');
-  }
+export class InvalidRunInputError extends CarsyncFailure {
+  static override readonly transient = false;
 }
 
 /** Another run of the same database is still open: one sync at a time per table, so this one does not start. */
-export class SyncAlreadyRunningError extends ApplicationFailure {
-  constructor(message: string) {
-    super(message, 'SyncAlreadyRunningError');
-  }
+export class SyncAlreadyRunningError extends CarsyncFailure {
+  static override readonly transient = false;
 }
 
 /** The run has recorded a pause: no upstream request starts until it resumes. Its workflow waits for the resume, not a retry. */
-export class RunPausedError extends ApplicationFailure {
-  constructor(message: string) {
-    super(message, 'RunPausedError');
-  }
+export class RunPausedError extends CarsyncFailure {
+  static override readonly transient = false;
 }
 
+export const ERROR_CLASSES = [
+  UpstreamConfigError,
+  UpstreamAuthError,
+  UpstreamRateLimitedError,
+  UpstreamServerError,
+  UpstreamNetworkError,
+  UpstreamProtocolError,
+  UpstreamUnavailableError,
+  DatabaseError,
+  InvalidRunInputError,
+  SyncAlreadyRunningError,
+  RunPausedError,
+] as const;
+
 /** Failure types no retry can fix: the run stops and says what to change (a paused one waits for its resume). */
-export const NON_RETRYABLE_ERROR_TYPES = ['UpstreamConfigError', 'UpstreamAuthError', 'InvalidRunInputError', 'SyncAlreadyRunningError', 'RunPausedError'];
+export const NON_RETRYABLE_ERROR_TYPES: string[] = ERROR_CLASSES.filter((c) => !c.transient).map((c) => c.name);
 
 /** True when retrying cannot help: an ApplicationFailure that says so, or whose type is one of the classes above. */
 export function isNonRetryable(err: unknown): boolean {

@@ -1,4 +1,5 @@
-/** Plain types shared by workflows, activities and the client. No imports: workflows load this file. */
+/** Plain types shared by workflows, activities and the client. Type imports only: workflows load this file. */
+import type { Tuning } from './tuning';
 
 export type SyncMode = 'full' | 'incremental';
 
@@ -6,37 +7,14 @@ export type SyncMode = 'full' | 'incremental';
  * `SyncCarsWorkflow`'s input: every field optional. Validated by the `startRun` activity, which
  * fills the gaps from the worker's defaults.
  */
-export interface SyncInput {
+export interface SyncInput extends Partial<Tuning> {
   mode?: SyncMode;
-  pageSize?: number;
-  concurrency?: number;
-  requestsPerSecond?: number;
-  batchSize?: number;
-  pagesPerRange?: number;
-  maxRemovalShare?: number;
-  giveUpAfterSeconds?: number;
-  /** Makes synced before all others (full runs). */
-  priorityMakes?: string[];
-  /** Incremental runs re-read this much before the last completed sync's high-water mark. */
-  incrementalOverlapSeconds?: number;
 }
 
 /** What an operator may change while a run is going (the `setTuning` update). */
 export interface TuningChange {
   requestsPerSecond?: number;
   concurrency?: number;
-}
-
-export interface RunTuning {
-  pageSize: number;
-  concurrency: number;
-  requestsPerSecond: number;
-  batchSize: number;
-  pagesPerRange: number;
-  maxRemovalShare: number;
-  giveUpAfterSeconds: number;
-  priorityMakes: string[];
-  incrementalOverlapSeconds: number;
 }
 
 /** Which listings a pass reads: all of them, some makes, or what changed since a time. */
@@ -65,7 +43,7 @@ export interface Pass {
 export interface RunPlan {
   runId: string;
   mode: SyncMode;
-  tuning: RunTuning;
+  tuning: Tuning;
   /** Cars listed when the run started, per the API's `meta.total` (for incremental runs: changed cars). */
   total: number;
   passes: Pass[];
@@ -112,7 +90,7 @@ export interface RangeInput {
   index: number;
   range: IdRange;
   filter: ListingFilter;
-  tuning: RunTuning;
+  tuning: Tuning;
   trackRemovals: boolean;
   revisits: boolean;
   paused: boolean;

@@ -1,7 +1,30 @@
 /**
- * The bounds of each numeric tuning value, defined once: the worker's environment, a run's input,
- * the `setTuning` update and the CLI all check against them. No imports: workflow code loads this file.
+ * A run's tuning and the bounds of each numeric value, defined once: the worker's environment, a
+ * run's input, the `setTuning` update and the CLI all check against them. No imports: workflow code
+ * loads this file.
  */
+
+/** What a run is tuned by: the worker's defaults, overridden field by field by the run's input. */
+export interface Tuning {
+  /** Records per upstream request; the API allows 1..1000 and larger pages mean fewer round trips. */
+  pageSize: number;
+  /** Page-range child workflows in flight at once. */
+  concurrency: number;
+  /** Upstream requests per second, shared by all workers; 0: no budget of its own. */
+  requestsPerSecond: number;
+  /** Rows per INSERT statement. */
+  batchSize: number;
+  /** Pages each child workflow covers (the id space is cut so each range holds about this many). */
+  pagesPerRange: number;
+  /** Share of listed cars a single run may mark removed before the safety brake refuses. */
+  maxRemovalShare: number;
+  /** How long a page range waits out an unavailable upstream (backing off) before the run fails. */
+  giveUpAfterSeconds: number;
+  /** Makes a full run syncs before all others; empty for none. */
+  priorityMakes: string[];
+  /** Incremental runs re-read this much before the last completed sync's start, to absorb clock skew. */
+  incrementalOverlapSeconds: number;
+}
 
 /**
  * The lowest request budget a run may set; 0 means none of its own. A request waits for its slot up
@@ -28,7 +51,7 @@ export const TUNING_BOUNDS = {
   maxRemovalShare: { min: 0, max: 1, integer: false },
   giveUpAfterSeconds: { min: 0, max: 7 * 24 * 3600, integer: true },
   incrementalOverlapSeconds: { min: 0, max: 7 * 24 * 3600, integer: true },
-} as const satisfies Record<string, NumberBounds>;
+} as const satisfies { [K in keyof Tuning as Tuning[K] extends number ? K : never]: NumberBounds };
 
 export type NumericTuningField = keyof typeof TUNING_BOUNDS;
 

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
-import type { Tuning } from '../config';
+import type { Tuning } from '../tuning';
 import type { CarsApi } from './cars-api';
 import type { Metrics } from './metrics';
 import type { RateLimiter } from './rate-limiter';

@@ -3,7 +3,7 @@ import { isNonRetryable } from '../errors';
 import type { PassOutcome, RemovalOutcome, RunStatus, SyncSummary, Verification } from '../sync-types';
 import { inTransaction } from '../db/transaction';
 import type { ActivityDeps } from './deps';
-import { withRetryDelay } from './retry-delay';
+import { withRetryDelay } from '../backoff';
 import { countListing } from './survey';
 
 /**

@@ -1,10 +1,11 @@
 import { Context } from '@temporalio/activity';
 import { parseRunInput } from '../config';
 import { InvalidRunInputError } from '../errors';
-import type { ListingFilter, Pass, RunPlan, RunTuning, SyncMode } from '../sync-types';
+import type { ListingFilter, Pass, RunPlan, SyncMode } from '../sync-types';
+import type { Tuning } from '../tuning';
 import { ADVERTISED_RATE_HEADROOM, pacedRate } from './rate-limiter';
 import type { ActivityDeps } from './deps';
-import { withRetryDelay } from './retry-delay';
+import { withRetryDelay } from '../backoff';
 import { surveyListing } from './survey';
 import { makeFilter, MAX_MAKE_PARAM_CHARS } from './make-filter';
 import { claimTables } from './run-claim';
@@ -17,7 +18,7 @@ export interface StartRunInput {
 
 /** Validates the run's input, records the run in the ledger, and plans its passes over the listing. */
 export function createStartRun({ pool, api, limiter, temporal, defaults }: ActivityDeps) {
-  const survey = (filter: ListingFilter, tuning: RunTuning) => {
+  const survey = (filter: ListingFilter, tuning: Tuning) => {
     const { info, cancellationSignal: signal } = Context.current();
     // The calling workflow's run is the sync run (SyncCarsWorkflow never continues as new), which records its pauses.
     const runId = info.workflowExecution!.runId;
@@ -36,7 +37,7 @@ export function createStartRun({ pool, api, limiter, temporal, defaults }: Activ
     const parsed = parseRunInput(input);
     if ('problems' in parsed) throw new InvalidRunInputError(`invalid SyncCarsWorkflow input: ${parsed.problems}`);
     const { mode: requested = 'full', ...overrides } = parsed.input;
-    const tuning: RunTuning = { ...defaults, ...stripUndefined(overrides) };
+    const tuning: Tuning = { ...defaults, ...stripUndefined(overrides) };
     const notes = await claimTables(pool, temporal, { workflowId, runId, mode: requested });
 
     let mode: SyncMode = requested;
@@ -83,7 +84,7 @@ export function createStartRun({ pool, api, limiter, temporal, defaults }: Activ
    * the second pass reads everything (the priority cars twice): only a pass that reads a car can tell
    * that it was delisted.
    */
-  async function fullPasses(tuning: RunTuning, notes: string[]): Promise<Pass[]> {
+  async function fullPasses(tuning: Tuning, notes: string[]): Promise<Pass[]> {
     const wanted = tuning.priorityMakes;
     // A scan of every car: only worth it when there are priority makes to split off.
     const stored = wanted.length

@@ -1,4 +1,4 @@
-import { UpstreamNetworkError } from '../errors';
+import { UpstreamProtocolError } from '../errors';
 import type { ListingFilter, Pass } from '../sync-types';
 import type { CarsApi } from './cars-api';
 
@@ -11,7 +11,7 @@ export async function surveyListing(api: CarsApi, acquire: () => Promise<void>, 
     await acquire();
     lastId = (await api.fetchPage({ ...surveyQuery(filter), page: total })).meta.next_after_id;
     // Cars were delisted between the two requests; a retry sees a consistent total.
-    if (lastId === null) throw new UpstreamNetworkError(`the listing shrank below ${total} cars while planning the run`);
+    if (lastId === null) throw new UpstreamProtocolError(`the listing shrank below ${total} cars while planning the run`);
   }
   return { filter, total, firstId: first.meta.next_after_id, lastId };
 }

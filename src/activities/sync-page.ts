@@ -1,10 +1,11 @@
 import { Context } from '@temporalio/activity';
 import { isNonRetryable } from '../errors';
-import { addCounts, ZERO_COUNTS, type IdRange, type ListingFilter, type PageResult, type RunTuning } from '../sync-types';
+import { addCounts, ZERO_COUNTS, type IdRange, type ListingFilter, type PageResult } from '../sync-types';
+import type { Tuning } from '../tuning';
 import type { ActivityDeps } from './deps';
 import { checkPage } from './page-contract';
 import { classifyRecords, committedCursor, writePage, type Cursor } from './page-writer';
-import { withRetryDelay } from './retry-delay';
+import { withRetryDelay } from '../backoff';
 
 /** The worker sends heartbeats at most once a second (maxHeartbeatThrottleInterval); each may bring a cancellation. */
 const HEARTBEAT_INTERVAL_MS = 1_000;
@@ -18,7 +19,7 @@ export interface SyncPagesInput {
   revisits: boolean;
   /** The range left to sync: pages are `after_id=range.afterId&max_id=range.maxId`, onwards. */
   range: IdRange;
-  tuning: RunTuning;
+  tuning: Tuning;
   trackRemovals: boolean;
 }
 

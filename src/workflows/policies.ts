@@ -1,23 +1,7 @@
 import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
-import { BACKOFF } from '../backoff';
-import { NON_RETRYABLE_ERROR_TYPES } from '../errors';
+import { PAGE_ATTEMPTS, TRANSIENT_RETRY } from '../backoff';
 
-/**
- * Timeouts and retry policies, by profile. The error classes of src/errors.ts decide what is retried:
- * auth and configuration errors stop the run at once; a 429 waits for Retry-After and other transient
- * trouble backs off with jitter (both as the failure's next retry delay, see activities/retry-delay.ts).
- */
-
-/** Backoff for transient upstream and database trouble, when a failure names no delay of its own. */
-const TRANSIENT_RETRY = {
-  initialInterval: BACKOFF.initialMs,
-  backoffCoefficient: BACKOFF.coefficient,
-  maximumInterval: BACKOFF.maximumMs,
-  nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
-} as const;
-
-/** Quick retries of a failing page before its range backs off in the workflow, where progress can show it. */
-export const PAGE_ATTEMPTS = 5;
+/** Timeouts of the workflows' activities, by profile. What is retried, and when, is in src/backoff.ts. */
 
 /**
  * How long one syncPages activity keeps taking pages before it returns, so the range reports progress
@@ -40,9 +24,6 @@ export const PAGES_ACTIVITY: ActivityOptions = {
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { ...TRANSIENT_RETRY, maximumAttempts: PAGE_ATTEMPTS },
 };
-
-/** A range whose page keeps failing waits this long, doubling, before trying again. */
-export const RANGE_BACKOFF = { initialMs: 15_000, coefficient: 2, maximumMs: 5 * 60_000 } as const;
 
 /** Planning and closing a run: two small requests, or one transaction. */
 export const RUN_ACTIVITY: ActivityOptions = {

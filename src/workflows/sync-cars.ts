@@ -1,4 +1,5 @@
 import {
+  allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -7,35 +8,23 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
-  startChild,
   workflowInfo,
-  type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import {
-  addCounts,
-  ZERO_COUNTS,
-  type PageCounts,
-  type PassOutcome,
-  type Progress,
-  type RangeInput,
-  type RunPlan,
-  type SyncInput,
-  type SyncMode,
-  type SyncSummary,
-  type TuningChange,
-  type Verification,
-} from '../sync-types';
-import { tuningProblem } from '../tuning';
-import { pageSyncedSignal, pauseSignal, progressQuery, rangeBackingOffSignal, rangeTuningSignal, resumeSignal, setTuningUpdate } from './messages';
+import type { PassOutcome, RunPlan, RunState, SyncInput, SyncMode, SyncSummary, TuningChange } from '../sync-types';
+import { tuningProblem, type Tuning } from '../tuning';
+import { RangeChildren } from './children';
 import { isRunPaused, rootCause } from './failures';
-import { partitionIds } from './partition';
+import { pageSyncedSignal, pauseSignal, progressQuery, rangeBackingOffSignal, rangeTuningSignal, resumeSignal, setTuningUpdate } from './messages';
 import { RUN_ACTIVITY } from './policies';
-import { SyncRangeWorkflow } from './sync-range';
+import { detailsText, RunProgress } from './progress';
+import { planRanges, rangeChild, type RangeJob } from './ranges';
+import { RangeScheduler } from './scheduler';
 
 const { startRun, finishRun, recordPause } = proxyActivities<Activities>(RUN_ACTIVITY);
 
-type RangeJob = Omit<RangeInput, 'tuning' | 'paused'> & { passName: string; pass: number };
+/** Patches: a failing range cancels its siblings; a run waits for its handlers before it ends. */
+export const PATCHES = { cancelSiblings: 'cancel-sibling-ranges', awaitHandlers: 'await-handlers' } as const;
 
 /**
  * A sync run: plans its passes (priority makes first, then the rest), runs one child workflow per id
@@ -45,259 +34,193 @@ type RangeJob = Omit<RangeInput, 'tuning' | 'paused'> & { passName: string; pass
  * valid object, so this code reads `input` for nothing but its mode.
  */
 export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSummary> {
-  const info = workflowInfo();
-  let state: Progress['state'] = 'starting';
-  let paused = false;
+  const { workflowId, firstExecutionRunId: runId } = workflowInfo();
+  const progress = new RunProgress();
+  const children = new RangeChildren();
+  const pause = new PauseState((paused, seq) => recordPause({ runId, paused, seq }), children);
+  let state: RunState = 'starting';
   let plan: RunPlan | undefined;
+  let tuning: Tuning | undefined;
   let jobs: RangeJob[] = [];
-  // Counts of finished ranges are in `totals`; running ranges report theirs as they go.
-  let totals = ZERO_COUNTS;
-  const reported = new Map<number, PageCounts>();
-  let lastPageAtMs = 0;
-  let rangesDone = 0;
-  let removed = 0;
-  let verification: Verification | null = null;
-  // Cars each pass's finished ranges saw, by pass: the run's close checks them against the listing.
-  const passSeen = new Map<number, number>();
-  const backingOff = new Set<number>();
-  let lastError: string | null = null;
-  const running = new Set<ChildWorkflowHandle<typeof SyncRangeWorkflow>>();
-  // Children asked for but not started yet: starts are not awaited one by one, so lanes fill at once.
-  const starting = new Set<Promise<ChildWorkflowHandle<typeof SyncRangeWorkflow>>>();
-
-  const progress = (): Progress => {
-    const live = [...reported.values()].reduce(addCounts, totals);
-    const pagesEstimate = plan ? Math.ceil(plan.total / plan.tuning.pageSize) + Math.max(0, jobs.length - 1) : 0;
-    const seconds = plan && lastPageAtMs > plan.startedAtMs ? (lastPageAtMs - plan.startedAtMs) / 1000 : 0;
-    const rowsPerSecond = seconds > 0 ? Math.round(live.carsSeen / seconds) : 0;
-    const remaining = plan ? Math.max(0, plan.total - live.carsSeen) : 0;
-    const allWaiting = backingOff.size > 0 && backingOff.size >= running.size;
-    return {
-      ...live,
-      state: state !== 'running' ? state : paused ? 'paused' : allWaiting ? 'backing-off' : state,
-      mode: plan?.mode ?? null,
-      pagesDone: live.pages,
-      pagesTotal: Math.max(pagesEstimate, live.pages),
-      carsTotal: plan?.total ?? 0,
-      rangesDone,
-      rangesTotal: jobs.length,
-      removed,
-      verified: verification?.verified ?? null,
-      unverifiedReasons: verification?.unverifiedReasons ?? [],
-      backingOff: backingOff.size,
-      lastError,
-      rowsPerSecond,
-      etaSeconds: state !== 'running' || rowsPerSecond === 0 ? null : Math.round(remaining / rowsPerSecond),
-    };
+  let scheduler: RangeScheduler<RangeJob> | undefined;
+  const snapshot = () => progress.snapshot({ state, paused: pause.paused, plan, rangesTotal: jobs.length, rangesRunning: children.count });
+  const show = () => setCurrentDetails(detailsText(snapshot()));
+  setHandler(progressQuery, snapshot);
+  setHandler(pageSyncedSignal, (report) => void (progress.pagesSynced(report), show()));
+  setHandler(rangeBackingOffSignal, (report) => void (progress.rangeBackingOff(report), show()));
+  setHandler(pauseSignal, () => pause.set(true, show));
+  setHandler(resumeSignal, () => pause.set(false, show));
+  // The scheduler and ranges started later read the new tuning; running ranges are told the new rate.
+  const retune = async (change: TuningChange) => {
+    tuning = { ...tuning!, ...change };
+    scheduler!.setConcurrency(tuning.concurrency);
+    if (change.requestsPerSecond !== undefined) await tellRate(children, tuning.requestsPerSecond);
+    show();
+    return tuning;
   };
-  // The Web UI shows this as the run's current details, so the run tells its story without a query.
-  const showDetails = () => {
-    const p = progress();
-    const eta = p.etaSeconds === null ? '' : `, ETA ${p.etaSeconds} s`;
-    const trouble = p.backingOff > 0 && p.lastError ? `\n\nbacking off: ${p.backingOff} range(s); last: ${p.lastError}` : '';
-    setCurrentDetails(
-      `**${p.state}** (${p.mode ?? 'planning'}): ${p.pagesDone}/${p.pagesTotal} pages, ${p.carsSeen}/${p.carsTotal} cars, ` +
-        `${p.rowsPerSecond} cars/s${eta}; ranges ${p.rangesDone}/${p.rangesTotal}; inserted ${p.inserted}, ` +
-        `updated ${p.updated}, unchanged ${p.unchanged}, removed ${p.removed}, rejected ${p.rejected}, retries ${p.retries}${trouble}` +
-        verificationDetails(p),
-    );
+  setHandler(setTuningUpdate, retune, { validator: validateTuningChange(() => plan) });
+  const runRange = async (job: RangeJob) => {
+    try {
+      progress.rangeFinished(job.index, job.pass, await children.run(rangeChild(workflowId, job, jobs.length, tuning!, pause.paused)));
+      show();
+    } finally {
+      scheduler!.stopped();
+      progress.rangeStopped(job.index);
+    }
+  };
+  const close = async (status: 'completed' | 'failed' | 'cancelled') => {
+    state = status === 'completed' ? 'finishing' : status;
+    show();
+    const summary = await closeRun({ status, runId, workflowId, mode: plan?.mode ?? requestedMode(input), plan, tuning, rangesTotal: jobs.length, progress });
+    if (status === 'completed') state = summary.status === 'unverified' ? 'unverified' : 'completed';
+    show();
+    await handlersFinished();
+    return summary;
   };
 
-  setHandler(progressQuery, progress);
-  const report = (range: number, counts: PageCounts) => reported.set(range, addCounts(reported.get(range) ?? ZERO_COUNTS, counts));
-  setHandler(pageSyncedSignal, ({ finishedAtMs, range, ...counts }) => {
-    report(range, counts);
-    backingOff.delete(range);
-    lastPageAtMs = Math.max(lastPageAtMs, finishedAtMs);
-    showDetails();
-  });
-  setHandler(rangeBackingOffSignal, ({ range, reason, retries, waitSeconds }) => {
-    report(range, { ...ZERO_COUNTS, retries });
-    backingOff.add(range);
-    lastError = `range ${range}: ${reason} (waiting ${waitSeconds} s)`;
-    showDetails();
-  });
-  // A child still starting gets the message once it has started: it was given the state from before.
-  // A child may finish while a signal is on its way to it; that child needs it no more.
-  const tellRunning = async (send: (child: ChildWorkflowHandle<typeof SyncRangeWorkflow>) => Promise<void>) => {
-    await Promise.allSettled([...[...running].map(send), ...[...starting].map(async (started) => send(await started))]);
-  };
-  // Every upstream request checks the pause as recorded in the database, on any worker, one started
-  // after the pause too. Records are numbered, so a slow record of a pause cannot undo a later resume.
-  // A run started by older workers replays its earlier pauses without records (the patch).
-  let pauseSeq = 0;
-  const record = async (value: boolean, seq: number) => {
-    if (patched('record-pause')) await CancellationScope.nonCancellable(() => recordPause({ runId: info.firstExecutionRunId, paused: value, seq }));
-  };
-  setHandler(pauseSignal, async () => {
-    const seq = ++pauseSeq;
-    paused = true;
-    showDetails();
-    await Promise.all([record(true, seq), tellRunning((child) => child.signal(pauseSignal))]);
-  });
-  setHandler(resumeSignal, async () => {
-    const seq = ++pauseSeq;
-    // Cleared before anything may start again; a pause or resume that came meanwhile has the last word.
-    await record(false, seq);
-    if (seq !== pauseSeq) return;
-    paused = false;
-    showDetails();
-    await tellRunning((child) => child.signal(resumeSignal));
-  });
-  setHandler(
-    setTuningUpdate,
-    async (change: TuningChange) => {
-      const tuning = plan!.tuning;
-      if (change.concurrency !== undefined) tuning.concurrency = change.concurrency;
-      if (change.requestsPerSecond !== undefined) {
-        tuning.requestsPerSecond = change.requestsPerSecond;
-        await tellRunning((child) => child.signal(rangeTuningSignal, { requestsPerSecond: tuning.requestsPerSecond }));
-      }
-      showDetails();
-      return tuning;
-    },
-    { validator: validateTuningChange(() => plan) },
-  );
-
-  const closeRun = async (status: 'completed' | 'failed' | 'cancelled') => {
-    const summary = { ...totals, runId: info.firstExecutionRunId, mode: plan?.mode ?? requestedMode(input), ranges: jobs.length, notes: plan?.notes ?? [] };
-    const passes: PassOutcome[] = (plan?.passes ?? []).map((pass, i) => ({ name: pass.name, filter: pass.filter, surveyed: pass.total, seen: passSeen.get(i) ?? 0 }));
-    const { finishedAtMs, ...outcome } = await CancellationScope.nonCancellable(() =>
-      finishRun({
-        runId: info.firstExecutionRunId,
-        workflowId: info.workflowId,
-        status,
-        applyRemovals: status === 'completed' && plan?.mode === 'full',
-        maxRemovalShare: plan?.tuning.maxRemovalShare ?? 0,
-        highWaterMark: status === 'completed' ? (plan?.highWaterMark ?? null) : null,
-        passes,
-        requestsPerSecond: plan?.tuning.requestsPerSecond ?? 0,
-        summary,
-      }),
-    );
-    const durationSeconds = plan ? Math.max(0, (finishedAtMs - plan.startedAtMs) / 1000) : 0;
-    removed = outcome.removed;
-    const closed: Verification = { verified: outcome.verified, unverifiedReasons: outcome.unverifiedReasons };
-    verification = closed;
-    const brake = outcome.brakeTripped
-      ? [`removal brake: ${outcome.candidates} cars are no longer listed, more than the ${outcome.limit} allowed (maxRemovalShare); none were marked removed`]
-      : [];
-    return {
-      ...summary,
-      status: outcome.status,
-      ...closed,
-      removed,
-      removalCandidates: outcome.candidates,
-      removalBrakeTripped: outcome.brakeTripped,
-      notes: [...summary.notes, ...brake],
-      durationSeconds,
-      rowsPerSecond: durationSeconds > 0 ? Math.round(totals.carsSeen / durationSeconds) : 0,
-    } satisfies SyncSummary;
-  };
-
-  // The ranges run in their own scope: when one fails, the others are cancelled rather than left running.
-  const rangesScope = new CancellationScope();
   try {
-    plan = await planRun();
-    const runPlan = plan;
-    const { pageSize, pagesPerRange, concurrency, requestsPerSecond } = plan.tuning;
-    // Passes run one after another: each is cut to keep every lane busy until it ends. Each range costs a
-    // request for its last, partial page and often one more, empty, that proves its end: under a request
-    // budget, ranges are as few as the lanes allow.
-    const sizes = (total: number) => {
-      const maxCars = pageSize * pagesPerRange;
-      if (requestsPerSecond === 0) return { lanes: concurrency, minCars: Math.min(maxCars, 2 * pageSize), maxCars };
-      const even = Math.min(maxCars, Math.max(pageSize, Math.ceil(total / concurrency)));
-      return { lanes: concurrency, minCars: even, maxCars: even };
-    };
-    jobs = plan.passes.flatMap((pass, passIndex) =>
-      partitionIds(pass.firstId, pass.lastId, pass.total, sizes(pass.total)).map((range) => ({
-        runId: runPlan.runId,
-        range,
-        filter: pass.filter,
-        trackRemovals: pass.trackRemovals,
-        revisits: pass.revisits,
-        passName: pass.name,
-        pass: passIndex,
-      })),
-    ).map((job, i) => ({ ...job, index: i + 1 }));
+    plan = await planRun(() => startRun({ workflowId, runId, input }), () => pause.paused);
+    tuning = plan.tuning;
+    jobs = planRanges(plan);
+    scheduler = new RangeScheduler(jobs, tuning.concurrency);
     state = 'running';
-    showDetails();
-    await rangesScope.run(() => runRanges(runPlan, jobs));
+    show();
+    await runRanges(scheduler, () => pause.paused, runRange, () => patched(PATCHES.cancelSiblings) && children.cancel());
   } catch (err) {
-    rangesScope.cancel();
     const cancelled = isCancellation(err);
-    state = cancelled ? 'cancelled' : 'failed';
-    showDetails();
-    await closeRun(cancelled ? 'cancelled' : 'failed');
-    if (cancelled) throw err;
-    throw explain(err);
+    await close(cancelled ? 'cancelled' : 'failed');
+    throw cancelled ? err : explain(err);
   }
-  state = 'finishing';
-  showDetails();
-  const summary = await closeRun('completed');
-  state = summary.status === 'unverified' ? 'unverified' : 'completed';
-  showDetails();
-  return summary;
+  return close('completed');
+}
 
-  /** Plans the run; planning that finds the run paused goes on once it is resumed. */
-  async function planRun(): Promise<RunPlan> {
-    for (;;) {
-      try {
-        return await startRun({ workflowId: info.workflowId, runId: info.firstExecutionRunId, input });
-      } catch (err) {
-        if (!isRunPaused(err)) throw err;
-        await condition(() => !paused);
-      }
+/**
+ * The run's pause, as signalled and as recorded. Every upstream request checks the pause as recorded
+ * in the database, on any worker, one started after the pause too. Records are numbered, so a slow
+ * record of a pause cannot undo a later resume. A run started by older workers replays its earlier
+ * pauses without records (the patch).
+ */
+class PauseState {
+  paused = false;
+  private seq = 0;
+
+  constructor(
+    private readonly recordPause: (paused: boolean, seq: number) => Promise<void>,
+    private readonly children: RangeChildren,
+  ) {}
+
+  async set(paused: boolean, show: () => void): Promise<void> {
+    const seq = ++this.seq;
+    if (paused) {
+      this.paused = true;
+      show();
+      await Promise.all([this.record(true, seq), this.children.tell((child) => child.signal(pauseSignal))]);
+      return;
+    }
+    // Cleared before anything may start again; a pause or resume that came meanwhile has the last word.
+    await this.record(false, seq);
+    if (seq !== this.seq) return;
+    this.paused = false;
+    show();
+    await this.children.tell((child) => child.signal(resumeSignal));
+  }
+
+  private async record(paused: boolean, seq: number): Promise<void> {
+    if (patched('record-pause')) await CancellationScope.nonCancellable(() => this.recordPause(paused, seq));
+  }
+}
+
+/** A running range learns the run's new request rate from the parent. */
+async function tellRate(children: RangeChildren, requestsPerSecond: number): Promise<void> {
+  await children.tell((child) => child.signal(rangeTuningSignal, { requestsPerSecond }));
+}
+
+/** Lets the handlers of messages that came in while the run closed finish before the run ends. */
+async function handlersFinished(): Promise<void> {
+  if (patched(PATCHES.awaitHandlers)) await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
+}
+
+/** Plans the run; planning that finds the run paused goes on once it is resumed. */
+async function planRun(plan: () => Promise<RunPlan>, paused: () => boolean): Promise<RunPlan> {
+  for (;;) {
+    try {
+      return await plan();
+    } catch (err) {
+      if (!isRunPaused(err)) throw err;
+      await condition(() => !paused());
     }
   }
+}
 
-  /** Starts ranges in order while fewer than `concurrency` run and the run is not paused. */
-  async function runRanges(runPlan: RunPlan, all: RangeJob[]): Promise<void> {
-    let failure: unknown;
-    const busy = () => running.size + starting.size;
-    const runOne = async ({ passName, pass, ...job }: RangeJob, count: number) => {
-      const { range } = job;
-      const started = startChild(SyncRangeWorkflow, {
-        workflowId: `${info.workflowId}/range-${job.index}-of-${count}`,
-        staticSummary: `${passName}: ids ${range.afterId + 1}..${range.maxId ?? 'end'} (range ${job.index} of ${count})`,
-        args: [{ ...job, tuning: { ...runPlan.tuning }, paused }],
-      });
-      starting.add(started);
-      let child: ChildWorkflowHandle<typeof SyncRangeWorkflow>;
-      try {
-        child = await started;
-      } finally {
-        starting.delete(started);
-      }
-      running.add(child);
-      try {
-        // The result holds every count of the range, including what it reported on the way.
-        const { finishedAtMs, ...counts } = await child.result();
-        totals = addCounts(totals, counts);
-        passSeen.set(pass, (passSeen.get(pass) ?? 0) + counts.carsSeen);
-        reported.delete(job.index);
-        lastPageAtMs = Math.max(lastPageAtMs, finishedAtMs);
-        rangesDone++;
-        showDetails();
-      } finally {
-        running.delete(child);
-        backingOff.delete(job.index);
-      }
+/** Starts ranges as the scheduler allows; the first failure stops new starts (and, patched, the siblings) and is thrown. */
+async function runRanges<Job extends { passName: string }>(
+  scheduler: RangeScheduler<Job>,
+  paused: () => boolean,
+  run: (job: Job) => Promise<void>,
+  cancelSiblings: () => void,
+): Promise<void> {
+  const results: Promise<void>[] = [];
+  for (;;) {
+    await condition(() => scheduler.decided(paused()));
+    const job = scheduler.take(paused());
+    if (!job) break;
+    const failed = (err: unknown) => {
+      const first = !scheduler.failed;
+      scheduler.fail(err);
+      if (first && !isCancellation(err)) cancelSiblings();
     };
-    const results: Promise<void>[] = [];
-    let previousPass: string | undefined;
-    for (const job of all) {
-      // Passes run one after the other: the priority makes are all written before any other make.
-      if (previousPass !== undefined && job.passName !== previousPass) await condition(() => failure !== undefined || busy() === 0);
-      previousPass = job.passName;
-      await condition(() => failure !== undefined || (!paused && busy() < runPlan.tuning.concurrency));
-      if (failure !== undefined) break;
-      results.push(runOne(job, all.length).catch((err: unknown) => void (failure ??= err)));
-    }
-    await Promise.all(results);
-    if (failure !== undefined) throw failure;
+    results.push(run(job).catch(failed));
   }
+  await Promise.all(results);
+  if (scheduler.failed) throw scheduler.failed.error;
+}
+
+interface CloseInput {
+  status: 'completed' | 'failed' | 'cancelled';
+  runId: string;
+  workflowId: string;
+  mode: SyncMode;
+  plan: RunPlan | undefined;
+  tuning: Tuning | undefined;
+  rangesTotal: number;
+  progress: RunProgress;
+}
+
+/** Closes the run in the database (removals, ledger row) and sums it up; runs even when the run was cancelled. */
+async function closeRun({ status, runId, workflowId, mode, plan, tuning, rangesTotal, progress }: CloseInput): Promise<SyncSummary> {
+  const { totals, passSeen } = progress;
+  const summary = { ...totals, runId, mode, ranges: rangesTotal, notes: plan?.notes ?? [] };
+  const passes: PassOutcome[] = (plan?.passes ?? []).map((pass, i) => ({ name: pass.name, filter: pass.filter, surveyed: pass.total, seen: passSeen.get(i) ?? 0 }));
+  const { finishedAtMs, ...outcome } = await CancellationScope.nonCancellable(() =>
+    finishRun({
+      runId,
+      workflowId,
+      status,
+      applyRemovals: status === 'completed' && plan?.mode === 'full',
+      maxRemovalShare: tuning?.maxRemovalShare ?? 0,
+      highWaterMark: status === 'completed' ? (plan?.highWaterMark ?? null) : null,
+      passes,
+      requestsPerSecond: tuning?.requestsPerSecond ?? 0,
+      summary,
+    }),
+  );
+  const durationSeconds = plan ? Math.max(0, (finishedAtMs - plan.startedAtMs) / 1000) : 0;
+  progress.removed = outcome.removed;
+  progress.verification = { verified: outcome.verified, unverifiedReasons: outcome.unverifiedReasons };
+  const brake = outcome.brakeTripped
+    ? [`removal brake: ${outcome.candidates} cars are no longer listed, more than the ${outcome.limit} allowed (maxRemovalShare); none were marked removed`]
+    : [];
+  return {
+    ...summary,
+    status: outcome.status,
+    ...progress.verification,
+    removed: outcome.removed,
+    removalCandidates: outcome.candidates,
+    removalBrakeTripped: outcome.brakeTripped,
+    notes: [...summary.notes, ...brake],
+    durationSeconds,
+    rowsPerSecond: durationSeconds > 0 ? Math.round(totals.carsSeen / durationSeconds) : 0,
+  };
 }
 
 function validateTuningChange(currentPlan: () => RunPlan | undefined) {
@@ -312,13 +235,6 @@ function validateTuningChange(currentPlan: () => RunPlan | undefined) {
       if (problem) throw new Error(problem);
     }
   };
-}
-
-/** Says when a run cannot be taken for complete: as pages break the contract, and why once it has closed. */
-function verificationDetails(p: Progress): string {
-  if (p.verified === false) return `\n\ncompleteness not verified, so nothing was marked removed:\n${p.unverifiedReasons.map((r) => `- ${r}`).join('\n')}`;
-  if (p.verified === null && p.anomalies > 0) return `\n\n${p.anomalies} page(s) broke the API contract: this run will end unverified`;
-  return '';
 }
 
 /** The mode the input asks for, read without trusting its shape: startRun validates the input, and may refuse it. */
