@@ -35,8 +35,9 @@ const SCHEMA_DIR = 'schema/postgresql/v12';
 /** More than one, so that a run spreads over shards and their owners as on a production cluster. */
 export const MIN_HISTORY_SHARDS = 4;
 
-export const CLUSTER_SERVICES = ['history', 'matching', 'frontend', 'worker'] as const;
-export type ClusterService = (typeof CLUSTER_SERVICES)[number];
+/** In start order: history first (see startAll). */
+const CLUSTER_SERVICES = ['history', 'matching', 'frontend', 'worker'] as const;
+type ClusterService = (typeof CLUSTER_SERVICES)[number];
 
 /** Membership and shard ownership settle in seconds; a loaded 2-core box needs more. */
 const START_TIMEOUT_MS = 120_000;
@@ -130,10 +131,8 @@ export interface TemporalCluster {
   namespace: string;
   historyShards: number;
   dir: string;
-  /** The running process of each service. */
-  processes(): Record<ClusterService, ChildProcess>;
-  /** Stops the given services (all when omitted) gracefully, starts them again and waits until the cluster serves. */
-  restart(services?: readonly ClusterService[]): Promise<void>;
+  /** Stops every service gracefully, starts them again and waits until the cluster serves. */
+  restart(): Promise<void>;
   /** Stops every service; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -179,16 +178,23 @@ export async function startTemporalCluster(opts: TemporalClusterOptions): Promis
     const order = [...services].sort((a, b) => STOP_ORDER.indexOf(a) - STOP_ORDER.indexOf(b));
     for (const service of order) await running.get(service)?.stop();
   };
-  const waitUntilServing = async (): Promise<void> => {
-    await waitUntilReady(address, namespace, dir, () => {
-      for (const [service, proc] of running) if (proc.exit.done()) return `${service} ended (${proc.exit.reason()}):\n${tail(proc.logFile)}`;
-      return undefined;
-    });
+  const failure = (): string | undefined => {
+    for (const [service, proc] of running) {
+      if (proc.exit.done()) return `${service} ended (${proc.exit.reason()}); last lines of ${proc.logFile}:\n${shortTail(proc.logFile)}`;
+    }
+    return undefined;
+  };
+  const startAll = async (): Promise<void> => {
+    // The first service up writes the cluster's metadata into a new database; others started beside
+    // it race it to the same row, and the loser exits.
+    startService(CLUSTER_SERVICES[0]);
+    await waitUntilListening(ports.history, failure);
+    for (const service of CLUSTER_SERVICES.slice(1)) startService(service);
+    await waitUntilReady(address, namespace, dir, failure);
   };
 
   try {
-    for (const service of CLUSTER_SERVICES) startService(service);
-    await waitUntilServing();
+    await startAll();
   } catch (err) {
     await stopServices(CLUSTER_SERVICES);
     throw err;
@@ -198,14 +204,28 @@ export async function startTemporalCluster(opts: TemporalClusterOptions): Promis
     namespace,
     historyShards: config.historyShards,
     dir,
-    processes: () => Object.fromEntries([...running].map(([service, proc]) => [service, proc.child])) as Record<ClusterService, ChildProcess>,
-    restart: async (services = CLUSTER_SERVICES) => {
-      await stopServices(services);
-      for (const service of services) startService(service);
-      await waitUntilServing();
+    restart: async () => {
+      await stopServices(CLUSTER_SERVICES);
+      await startAll();
     },
     stop: () => stopServices(CLUSTER_SERVICES),
   };
+}
+
+/** A log's last lines, each cut short: the server logs a stack trace inside each JSON line. */
+function shortTail(file: string): string {
+  return tail(file, 8)
+    .split('\n')
+    .map((line) => (line.length > 400 ? `${line.slice(0, 400)}...` : line))
+    .join('\n');
+}
+
+async function waitUntilListening(port: number, failed: () => string | undefined): Promise<void> {
+  for (const deadline = Date.now() + START_TIMEOUT_MS; !(await canConnect('127.0.0.1', port)); await sleep(POLL_INTERVAL_MS)) {
+    const failure = failed();
+    if (failure) throw new Error(failure);
+    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port} after ${START_TIMEOUT_MS} ms`);
+  }
 }
 
 const STOP_ORDER: readonly ClusterService[] = ['frontend', 'worker', 'matching', 'history'];
