@@ -193,13 +193,14 @@ describe('docker-compose.yml', () => {
     expect(Number(port)).toBe(7233);
     // The port the temporal service serves (and publishes), which its health check probes too.
     expect(containerPorts(services.temporal)).toContain(Number(port));
-    expect(JSON.stringify(services.temporal.healthcheck?.test)).toContain(`temporal:${port}`);
+    expect(JSON.stringify(services.temporal.healthcheck?.test)).toContain(`nc -z temporal ${port}`);
     expect(envOf(services['temporal-ui'], minimalVars).TEMPORAL_ADDRESS).toBe(env.TEMPORAL_ADDRESS);
     // The namespace the namespace job registers, on the same frontend, is the one the worker polls.
     expect(envOf(services['temporal-namespace'], minimalVars).TEMPORAL_ADDRESS).toBe(env.TEMPORAL_ADDRESS);
     expect(envOf(services['temporal-namespace'], minimalVars).TEMPORAL_NAMESPACE).toBe(env.TEMPORAL_NAMESPACE);
     expect(envOf(services['temporal-namespace'], { ...minimalVars, TEMPORAL_NAMESPACE: 'cars' }).TEMPORAL_NAMESPACE).toBe('cars');
-    expect(JSON.stringify(services['temporal-namespace'].command)).toMatch(/temporal operator namespace create -n "\$\$TEMPORAL_NAMESPACE"/);
+    // `$$` is compose's escape: the job's shell reads the variable set just above.
+    expect(commandOf(services['temporal-namespace']).join('\n')).toContain('temporal operator namespace create -n "$$TEMPORAL_NAMESPACE"');
     expect(envOf(services.worker, { ...minimalVars, TEMPORAL_NAMESPACE: 'cars' }).TEMPORAL_NAMESPACE).toBe('cars');
   });
 
