@@ -176,7 +176,10 @@ export async function startTemporalCluster(opts: TemporalClusterOptions): Promis
   const stopServices = async (services: readonly ClusterService[]): Promise<void> => {
     // Frontend first, so no new call arrives while history hands its shards over.
     const order = [...services].sort((a, b) => STOP_ORDER.indexOf(a) - STOP_ORDER.indexOf(b));
-    for (const service of order) await running.get(service)?.stop();
+    for (const service of order) {
+      await running.get(service)?.stop();
+      running.delete(service);
+    }
   };
   const failure = (): string | undefined => {
     for (const [service, proc] of running) {
