@@ -29,6 +29,8 @@ async function main(argv: string[]): Promise<void> {
       `Temporal cluster: TEMPORAL_ADDRESS=${cluster.address} TEMPORAL_NAMESPACE=${cluster.namespace}, ` +
         `${cluster.historyShards} history shards, logs in ${cluster.dir}; Ctrl-C stops it\n`,
     );
+    // The embedded server also holds the `carsync` database, for a worker beside the cluster.
+    if (postgres.dataDir) process.stdout.write(`PostgreSQL: DATABASE_URL=${postgres.url} (data in ${postgres.dataDir})\n`);
     // Listeners stay for the whole shutdown: a second signal (a process group's, a repeated Ctrl-C)
     // would otherwise end this process before it has stopped the servers.
     await new Promise<void>((resolve) => {
