@@ -5,6 +5,7 @@ import { startTemporalCluster } from '../../src/dev/temporal-cluster';
 import type { SyncSummary } from '../../src/sync-types';
 import { cleanupAfterEach } from '../helpers/cleanup';
 import { testDatabaseUrl } from '../helpers/servers';
+import { dropTemporalDatabases, temporalDatabasePrefix } from './temporal-databases';
 import { expectExactMirror, requestsReached, stallBetween, startClusterSetup, unlessAnyWorkerDies } from './workers';
 
 /** The issue's figure: 200,000 cars in pages of 1000, about 200 page requests after planning. */
@@ -31,7 +32,9 @@ async function resultThroughRestarts(handle: WorkflowHandle): Promise<SyncSummar
 describe('a real cluster survives a worker kill and a server restart', () => {
   it('a 200,000-car full sync on three workers ends exact through kill -9 of one worker and a restart of every server process', async () => {
     // A cluster of this test's own on the tier's PostgreSQL: the restart must not disturb other files.
-    const cluster = await startTemporalCluster({ postgresUrl: testDatabaseUrl(), databasePrefix: `temporal_faults_${randomUUID().slice(0, 8)}` });
+    const databasePrefix = temporalDatabasePrefix();
+    defer(() => dropTemporalDatabases(databasePrefix));
+    const cluster = await startTemporalCluster({ postgresUrl: testDatabaseUrl(), databasePrefix });
     defer(() => cluster.stop());
     const { sim, pool, client, taskQueue, workers } = await startClusterSetup(defer, { simulator: { seed: 141, size: CARS }, address: cluster.address });
 
