@@ -43,5 +43,5 @@ USER 1000:1000
 EXPOSE 9464
 # The worker drains on SIGTERM (finishes or hands back in-flight work) before exiting.
 STOPSIGNAL SIGTERM
-# node itself is PID 1's child under tini (compose `init: true`), with no npm wrapper in between.
+# node runs the worker itself, with no npm or tsx wrapper in between, so SIGTERM reaches it directly.
 CMD ["node", "dist/worker.js"]
