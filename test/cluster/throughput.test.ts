@@ -3,7 +3,7 @@ import { findOrInstallTemporalCli, startTemporalDevServer } from '../../src/dev/
 import type { SyncSummary } from '../../src/sync-types';
 import { cleanupAfterEach } from '../helpers/cleanup';
 import { testTemporalAddress } from '../helpers/servers';
-import { expectExactMirror, startClusterSetup, unlessAnyWorkerDies } from './workers';
+import { startClusterSetup, unlessAnyWorkerDies } from './workers';
 
 const CARS = 200_000;
 
@@ -18,12 +18,14 @@ async function timedSync(address: string): Promise<{ wallSeconds: number; carsPe
   const summary = (await unlessAnyWorkerDies(handle.result(), workers)) as SyncSummary;
   const wallSeconds = (Date.now() - startedAt) / 1000;
   expect(summary.status).toBe('completed');
-  await expectExactMirror(pool, sim);
+  // Counts only: the fault test compares a run of this size car by car, and that comparison costs more than the run.
+  const { rows } = await pool.query('SELECT count(*)::int AS n FROM cars');
+  expect(rows[0].n).toBe(sim.dataset.validCars().length);
   return { wallSeconds, carsPerSecond: Math.round(summary.carsSeen / wallSeconds) };
 }
 
 describe('throughput on a real cluster beside the dev server', () => {
-  it('a 200,000-car full sync ends exact on both, timed side by side on the same host', async () => {
+  it('a 200,000-car full sync completes with every car on both, timed side by side on the same host', async () => {
     const devServer = await startTemporalDevServer({ cliPath: await findOrInstallTemporalCli(), headless: true });
     defer(() => devServer.stop());
 
