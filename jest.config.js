@@ -4,6 +4,8 @@ module.exports = {
   // Keeps Jest's crawler out of .data (live PostgreSQL clusters) and .tools (the Temporal CLI).
   roots: ['<rootDir>/src', '<rootDir>/test'],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // The cluster tier runs apart, on its own servers: `npm run test:cluster` (jest.cluster.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cluster/'],
   // Transpile only: `npm test` type-checks with tsc before jest runs.
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true } }] },
   testTimeout: 120_000,

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { Client, Connection, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
-import { ConfigurationError, loadTemporalConfig, parseRunInput, type TemporalConfig } from './config';
+import { ConfigurationError, loadTemporalConfig, parseRunInput, temporalConnectionOptions, type TemporalConfig } from './config';
 import type { Duration } from '@temporalio/common';
 import { applySchedules, cronProblem, DEFAULT_CRON, deleteSchedules, describeSchedules, timezoneProblem, triggerSchedule, type ScheduleSettings } from './cli/schedule';
 import type { Progress, SyncInput, SyncMode, SyncSummary, TuningChange } from './sync-types';
@@ -185,7 +185,7 @@ function parseTuning(rps: string | undefined, concurrency: string | undefined): 
 
 async function connect(config: TemporalConfig): Promise<Client> {
   try {
-    const connection = await Connection.connect({ address: config.address, connectTimeout: '5 seconds' });
+    const connection = await Connection.connect({ ...temporalConnectionOptions(config), connectTimeout: '5 seconds' });
     return new Client({ connection, namespace: config.namespace });
   } catch (err) {
     throw new ConfigurationError(`cannot reach Temporal at ${config.address} (TEMPORAL_ADDRESS): ${(err as Error).message}`);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { tuningProblem, type NumericTuningField, type Tuning } from './tuning';
 
@@ -102,6 +103,10 @@ const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('car-sync'),
+  // A cluster that needs TLS, such as Temporal Cloud: an API key, or a client certificate and its key (mTLS).
+  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_TLS_CERT: z.string().optional(),
+  TEMPORAL_TLS_KEY: z.string().optional(),
   DATABASE_URL: url('DATABASE_URL', ['postgres:', 'postgresql:']),
   CARS_API_URL: url('CARS_API_URL', ['http:', 'https:']),
   CARS_API_KEY: z.string({ error: 'CARS_API_KEY is required' }).min(1, 'CARS_API_KEY is required'),
@@ -126,6 +131,8 @@ export interface TemporalConfig {
   address: string;
   namespace: string;
   taskQueue: string;
+  /** Absent for a plain-text connection (a self-hosted cluster inside its own network, the dev server). */
+  auth?: { apiKey: string } | { certFile: string; keyFile: string };
 }
 
 export interface WorkerConfig {
@@ -163,7 +170,7 @@ function parseEnv<T extends z.ZodRawShape>(shape: T, env: NodeJS.ProcessEnv): z.
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const e = parseEnv(envSchema.shape, env);
   return {
-    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
+    temporal: temporalConfig(e),
     databaseUrl: e.DATABASE_URL,
     api: { url: e.CARS_API_URL.replace(/\/+$/, ''), key: e.CARS_API_KEY, timeoutMs: e.CARSYNC_HTTP_TIMEOUT_MS, maxResponseBytes: e.CARSYNC_MAX_RESPONSE_BYTES },
     tuning: {
@@ -183,17 +190,38 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   };
 }
 
-/** The client's configuration: Temporal coordinates only; it never needs the API key or the database. */
+/** The client's configuration: Temporal coordinates and credentials only; it never needs CARS_API_KEY or the database. */
 export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): TemporalConfig {
-  const e = parseEnv(
-    {
-      TEMPORAL_ADDRESS: envSchema.shape.TEMPORAL_ADDRESS,
-      TEMPORAL_NAMESPACE: envSchema.shape.TEMPORAL_NAMESPACE,
-      TEMPORAL_TASK_QUEUE: envSchema.shape.TEMPORAL_TASK_QUEUE,
-    },
-    env,
-  );
-  return { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE };
+  const { TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, TEMPORAL_API_KEY, TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY } = envSchema.shape;
+  return temporalConfig(parseEnv({ TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, TEMPORAL_API_KEY, TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY }, env));
+}
+
+type TemporalEnv = Pick<z.infer<typeof envSchema>, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_API_KEY' | 'TEMPORAL_TLS_CERT' | 'TEMPORAL_TLS_KEY'>;
+
+function temporalConfig(e: TemporalEnv): TemporalConfig {
+  const config: TemporalConfig = { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE };
+  const mtls = e.TEMPORAL_TLS_CERT !== undefined || e.TEMPORAL_TLS_KEY !== undefined;
+  if (e.TEMPORAL_API_KEY !== undefined && mtls) {
+    throw new ConfigurationError('invalid configuration:\n  set TEMPORAL_API_KEY or TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY, not both');
+  }
+  if (e.TEMPORAL_API_KEY !== undefined) return { ...config, auth: { apiKey: e.TEMPORAL_API_KEY } };
+  if (!mtls) return config;
+  if (e.TEMPORAL_TLS_CERT === undefined || e.TEMPORAL_TLS_KEY === undefined) {
+    const missing = e.TEMPORAL_TLS_CERT === undefined ? 'TEMPORAL_TLS_CERT' : 'TEMPORAL_TLS_KEY';
+    throw new ConfigurationError(`invalid configuration:\n  ${missing} is required with ${missing === 'TEMPORAL_TLS_CERT' ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT'} (a client certificate and its key, PEM files)`);
+  }
+  return { ...config, auth: { certFile: e.TEMPORAL_TLS_CERT, keyFile: e.TEMPORAL_TLS_KEY } };
+}
+
+/** What `Connection.connect` and `NativeConnection.connect` take: TLS whenever the cluster asks for credentials. */
+export function temporalConnectionOptions({ address, auth }: TemporalConfig): { address: string; tls?: true | { clientCertPair: { crt: Buffer; key: Buffer } }; apiKey?: string } {
+  if (!auth) return { address };
+  if ('apiKey' in auth) return { address, tls: true, apiKey: auth.apiKey };
+  try {
+    return { address, tls: { clientCertPair: { crt: readFileSync(auth.certFile), key: readFileSync(auth.keyFile) } } };
+  } catch (err) {
+    throw new ConfigurationError(`cannot read the client certificate or key (TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY): ${(err as Error).message}`);
+  }
 }
 
 /** For `npm run db:migrate`, which needs the database only. */

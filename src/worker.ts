@@ -7,7 +7,7 @@ import { createActivities } from './activities';
 import { createCarsApi } from './activities/cars-api';
 import { API_LATENCY_BUCKETS_MS, createMetrics } from './activities/metrics';
 import { createRateLimiter } from './activities/rate-limiter';
-import { ConfigurationError, loadWorkerConfig, type WorkerConfig } from './config';
+import { ConfigurationError, loadWorkerConfig, temporalConnectionOptions, type WorkerConfig } from './config';
 import { jsonLogger } from './logging';
 
 /** Worker capacity: page activities are I/O bound, so a few dozen in flight keep two cores busy. */
@@ -33,7 +33,7 @@ export async function buildWorker(
   const metrics = createMetrics(Runtime.instance().metricMeter);
   const api = createCarsApi({ ...config.api, observe: metrics.request });
   const limiter = createRateLimiter(pool, { advertisedLimit: api.advertisedLimit });
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
   const release = async () => {
     await Promise.allSettled([pool.end(), api.close(), connection.close()]);
   };

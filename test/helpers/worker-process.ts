@@ -67,18 +67,19 @@ export function spawnWorker(env: Record<string, string>): WorkerProcess {
 
 /**
  * The workflow bundle for in-process workers, from the same per-run file as the harness's, so a run
- * bundles the workflow code once whichever test file asks first.
+ * bundles the workflow code once whichever test file asks first. Worker processes load the file
+ * (`CARSYNC_WORKFLOW_BUNDLE`) instead of bundling at start-up.
  */
-export async function testWorkflowBundle(): Promise<{ code: string }> {
+export async function testWorkflowBundle(): Promise<{ code: string; codePath: string }> {
   const file = join(tmpdir(), `carsync-test-bundle-${process.env.CARSYNC_TEST_RUN_ID ?? process.ppid}.js`);
-  if (existsSync(file)) return { code: readFileSync(file, 'utf8') };
+  if (existsSync(file)) return { code: readFileSync(file, 'utf8'), codePath: file };
   const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quiet });
   // Written aside and renamed: a test file in another jest worker must never read half a bundle.
   const partial = `${file}.${process.pid}.partial`;
   writeFileSync(partial, code);
   renameSync(partial, file);
-  return { code };
+  return { code, codePath: file };
 }
 
 /** A port that was free a moment ago, for a server that must come back on the same one. */
