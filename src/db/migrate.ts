@@ -4,9 +4,22 @@ import type { Pool } from 'pg';
 
 export const MIGRATIONS_DIR = join(__dirname, '..', '..', 'db');
 
+async function migrationFiles(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((f) => /^\d+_.*\.sql$/.test(f)).sort();
+}
+
+/** The migrations in `db/` the database has not applied (all of them when it has none): empty when it is current. */
+export async function pendingMigrations(pool: Pool, dir: string = MIGRATIONS_DIR): Promise<string[]> {
+  const { rows } = await pool.query<{ versions: string[] | null }>(
+    `SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN NULL ELSE (SELECT array_agg(version) FROM schema_migrations) END AS versions`,
+  );
+  const applied = new Set(rows[0].versions ?? []);
+  return (await migrationFiles(dir)).filter((file) => !applied.has(file));
+}
+
 /** Applies the numbered SQL files in `db/` that have not been applied yet, each in its own transaction. */
 export async function migrate(pool: Pool, dir: string = MIGRATIONS_DIR): Promise<string[]> {
-  const files = (await readdir(dir)).filter((f) => /^\d+_.*\.sql$/.test(f)).sort();
+  const files = await migrationFiles(dir);
   const client = await pool.connect();
   // A dropped connection must fail the migration, not crash the process (see db/transaction.ts).
   let lost: Error | undefined;
