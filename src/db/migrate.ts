@@ -10,10 +10,8 @@ async function migrationFiles(dir: string): Promise<string[]> {
 
 /** The migrations in `db/` the database has not applied (all of them when it has none): empty when it is current. */
 export async function pendingMigrations(pool: Pool, dir: string = MIGRATIONS_DIR): Promise<string[]> {
-  const { rows } = await pool.query<{ versions: string[] | null }>(
-    `SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN NULL ELSE (SELECT array_agg(version) FROM schema_migrations) END AS versions`,
-  );
-  const applied = new Set(rows[0].versions ?? []);
+  const { rows: table } = await pool.query<{ present: boolean }>(`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`);
+  const applied = new Set(table[0].present ? (await pool.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version) : []);
   return (await migrationFiles(dir)).filter((file) => !applied.has(file));
 }
 
