@@ -8,6 +8,9 @@ import { tuningProblem, type NumericTuningField, type Tuning } from './tuning';
  */
 export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
+/** How long consumers may take to read `car_changes`, and operators to look into `car_rejects`. */
+export const DEFAULT_RETENTION_DAYS = { changes: 30, rejects: 30 } as const;
+
 /** The makes a full run syncs first unless told otherwise. */
 export const DEFAULT_PRIORITY_MAKES = ['Audi', 'Mercedes-Benz', 'Volkswagen', 'BMW'] as const;
 
@@ -116,6 +119,9 @@ const envSchema = z.object({
   /** The largest upstream answer taken, once decompressed; a larger one fails its request and is retried. */
   CARSYNC_MAX_RESPONSE_BYTES: z.coerce.number().int().min(64 * 1024).max(1024 ** 3).default(DEFAULT_MAX_RESPONSE_BYTES),
   CARSYNC_WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
+  /** Days `car_changes` and `car_rejects` rows are kept (each run's close deletes older ones); 0 keeps them forever. */
+  CARSYNC_CHANGES_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(DEFAULT_RETENTION_DAYS.changes),
+  CARSYNC_REJECTS_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(DEFAULT_RETENTION_DAYS.rejects),
   CARSYNC_PAGE_SIZE: envNumber('pageSize'),
   CARSYNC_CONCURRENCY: envNumber('concurrency'),
   CARSYNC_REQUESTS_PER_SECOND: envNumber('requestsPerSecond'),
@@ -145,6 +151,13 @@ export interface WorkerConfig {
   metricsPort: number;
   /** The worker's CPU priority (Unix nice, 0 to 19): a background sync yields to services on the same host. */
   nice: number;
+  retention: Retention;
+}
+
+/** Days rows of `car_changes` and `car_rejects` are kept; 0 keeps them forever. */
+export interface Retention {
+  changesDays: number;
+  rejectsDays: number;
 }
 
 export class ConfigurationError extends Error {
@@ -187,6 +200,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     logLevel: e.CARSYNC_LOG_LEVEL,
     metricsPort: e.CARSYNC_METRICS_PORT,
     nice: e.CARSYNC_WORKER_NICE,
+    retention: { changesDays: e.CARSYNC_CHANGES_RETENTION_DAYS, rejectsDays: e.CARSYNC_REJECTS_RETENTION_DAYS },
   };
 }
 

@@ -8,6 +8,7 @@ import { createCarsApi } from './activities/cars-api';
 import { API_LATENCY_BUCKETS_MS, createMetrics } from './activities/metrics';
 import { createRateLimiter } from './activities/rate-limiter';
 import { ConfigurationError, loadWorkerConfig, temporalConnectionOptions, type WorkerConfig } from './config';
+import { pendingMigrations } from './db/migrate';
 import { jsonLogger } from './logging';
 
 /** Worker capacity: page activities are I/O bound, so a few dozen in flight keep two cores busy. */
@@ -30,6 +31,11 @@ export async function buildWorker(
   const pool = new Pool({ connectionString: config.databaseUrl, max: DATABASE_POOL_SIZE });
   // An idle connection dropped by a database restart must not crash the worker; the next query reconnects.
   pool.on('error', (err) => Runtime.instance().logger.warn('idle database connection lost', { error: err.message }));
+  // Planning would fail every run against an older schema: the worker takes none instead.
+  await requireCurrentSchema(pool).catch(async (err: unknown) => {
+    await pool.end();
+    throw err;
+  });
   const metrics = createMetrics(Runtime.instance().metricMeter);
   const api = createCarsApi({ ...config.api, observe: metrics.request });
   const limiter = createRateLimiter(pool, { advertisedLimit: api.advertisedLimit });
@@ -43,7 +49,7 @@ export async function buildWorker(
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
-      activities: createActivities({ pool, api, limiter, metrics, temporal: new Client({ connection, namespace: config.temporal.namespace }), defaults: config.tuning }),
+      activities: createActivities({ pool, api, limiter, metrics, temporal: new Client({ connection, namespace: config.temporal.namespace }), defaults: config.tuning, retention: config.retention }),
       maxConcurrentActivityTaskExecutions: MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTaskExecutions: MAX_CONCURRENT_WORKFLOW_TASKS,
       // Heartbeats bring a range's pause or retune to its running activity: within a second.
@@ -67,6 +73,17 @@ export async function buildWorker(
     await release();
     throw err;
   }
+}
+
+/** Refuses a database that is unreachable or lacks a migration, naming the fix. */
+export async function requireCurrentSchema(pool: Pool): Promise<void> {
+  let pending: string[];
+  try {
+    pending = await pendingMigrations(pool);
+  } catch (err) {
+    throw new ConfigurationError(`cannot read the database at DATABASE_URL: ${(err as Error).message}`);
+  }
+  if (pending.length) throw new ConfigurationError(`the database lacks migration(s) ${pending.join(', ')}: run \`npm run db:migrate\` against DATABASE_URL first`);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
+import type { Retention } from '../config';
 import type { Tuning } from '../tuning';
 import type { CarsApi } from './cars-api';
 import type { Metrics } from './metrics';
@@ -15,4 +16,6 @@ export interface ActivityDeps {
   temporal: Client;
   /** The worker's tuning defaults; a run's input may override each. */
   defaults: Tuning;
+  /** How long each run's close keeps `car_changes` and `car_rejects` rows. */
+  retention: Retention;
 }

@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { isNonRetryable } from '../errors';
 import type { PassOutcome, RemovalOutcome, RunStatus, SyncSummary, Verification } from '../sync-types';
 import { inTransaction } from '../db/transaction';
+import { redact } from '../redact';
 import type { ActivityDeps } from './deps';
 import { withRetryDelay } from '../backoff';
 import { countListing } from './survey';
@@ -33,8 +34,37 @@ export interface FinishRunInput {
   passes: PassOutcome[];
   /** The run's request budget, which the end-of-run survey keeps to. */
   requestsPerSecond: number;
+  /** Why a failed run failed: its root cause's class (the Temporal failure type) and message. */
+  failure?: RunFailure;
   summary: Omit<SyncSummary, 'status' | 'verified' | 'unverifiedReasons' | 'removed' | 'removalCandidates' | 'removalBrakeTripped' | 'durationSeconds' | 'rowsPerSecond'>;
 }
+
+export interface RunFailure {
+  type: string;
+  message: string;
+}
+
+/** The payload of `NOTIFY carsync_run_finished`, sent when the run's close commits. */
+export interface RunFinishedNotice {
+  runId: string;
+  workflowId: string;
+  mode: string;
+  status: RunStatus;
+  verified: boolean;
+  counts: { carsSeen: number; inserted: number; updated: number; removed: number; rejected: number };
+}
+
+/** The most of a failure's message the ledger keeps. */
+const MAX_FAILURE_MESSAGE_CHARS = 2000;
+
+const REMOVE_SQL = `
+WITH removed AS (
+  UPDATE cars SET removed_at = now(), synced_at = now()
+  WHERE removed_at IS NULL AND id IN (SELECT car_id FROM sync_removal_candidates WHERE run_id = $1)
+  RETURNING id, price, status
+)
+INSERT INTO car_changes (run_id, car_id, kind, old_price, new_price, old_status, new_status)
+SELECT $1, id, 'removed', price, price, status, status FROM removed`;
 
 export interface FinishRunResult extends RemovalOutcome, Verification {
   status: RunStatus;
@@ -45,9 +75,9 @@ export interface FinishRunResult extends RemovalOutcome, Verification {
  * Verifies a completed run (no page broke the contract, no pass came up short), applies a verified
  * full run's removals (behind the safety brake), and closes the run in the ledger.
  */
-export function createFinishRun({ pool, api, limiter }: ActivityDeps) {
+export function createFinishRun({ pool, api, limiter, retention }: ActivityDeps) {
   return async function finishRun(input: FinishRunInput): Promise<FinishRunResult> {
-    const { runId, workflowId, status, applyRemovals, maxRemovalShare, highWaterMark, summary } = input;
+    const { runId, workflowId, status, applyRemovals, maxRemovalShare, highWaterMark, summary, failure } = input;
     // Surveyed before the transaction opens: no connection waits on the upstream.
     const shortPasses = status === 'completed' ? await checkPasses(input) : [];
     return inTransaction(pool, async (client) => {
@@ -71,28 +101,37 @@ export function createFinishRun({ pool, api, limiter }: ActivityDeps) {
         const brakeTripped = candidates > limit;
         let removed = 0;
         if (!brakeTripped && candidates > 0) {
-          const result = await client.query(
-            `UPDATE cars SET removed_at = now(), synced_at = now()
-             WHERE removed_at IS NULL AND id IN (SELECT car_id FROM sync_removal_candidates WHERE run_id = $1)`,
-            [runId],
-          );
-          removed = result.rowCount ?? 0;
+          removed = (await client.query(REMOVE_SQL, [runId])).rowCount ?? 0;
         }
         outcome = { removed, candidates, brakeTripped, limit };
       }
       for (const table of ['sync_removal_candidates', 'sync_page_cursors', 'sync_run_anomalies', 'sync_run_pauses']) {
         await client.query(`DELETE FROM ${table} WHERE run_id = $1`, [runId]);
       }
+      if (retention.changesDays > 0) await client.query('DELETE FROM car_changes WHERE changed_at < now() - make_interval(days => $1)', [retention.changesDays]);
+      if (retention.rejectsDays > 0) await client.query('DELETE FROM car_rejects WHERE seen_at < now() - make_interval(days => $1)', [retention.rejectsDays]);
       const verification = { verified, unverifiedReasons };
+      const failureMessage = failure ? redact(failure.message, []).slice(0, MAX_FAILURE_MESSAGE_CHARS) : null;
       // An upsert: a run whose input was refused never got as far as its ledger row.
       await client.query(
-        `INSERT INTO sync_runs (run_id, workflow_id, mode, status, finished_at, high_water_mark, summary, verified, unverified_reasons)
-         VALUES ($1, $2, $3, $4, now(), $5, $6, $7, $8)
+        `INSERT INTO sync_runs (run_id, workflow_id, mode, status, finished_at, high_water_mark, summary, verified, unverified_reasons, failure_type, failure_message)
+         VALUES ($1, $2, $3, $4, now(), $5, $6, $7, $8, $9, $10)
          ON CONFLICT (run_id) DO UPDATE SET status = EXCLUDED.status, finished_at = EXCLUDED.finished_at,
            high_water_mark = EXCLUDED.high_water_mark, summary = EXCLUDED.summary,
-           verified = EXCLUDED.verified, unverified_reasons = EXCLUDED.unverified_reasons`,
-        [runId, workflowId, summary.mode, finalStatus, verified ? highWaterMark : null, JSON.stringify({ ...summary, ...outcome, ...verification, status: finalStatus }), verified, unverifiedReasons],
+           verified = EXCLUDED.verified, unverified_reasons = EXCLUDED.unverified_reasons,
+           failure_type = EXCLUDED.failure_type, failure_message = EXCLUDED.failure_message`,
+        [
+          runId, workflowId, summary.mode, finalStatus, verified ? highWaterMark : null,
+          JSON.stringify({ ...summary, ...outcome, ...verification, status: finalStatus }), verified, unverifiedReasons,
+          failure?.type ?? null, failureMessage,
+        ],
       );
+      const notice: RunFinishedNotice = {
+        runId, workflowId, mode: summary.mode, status: finalStatus, verified,
+        counts: { carsSeen: summary.carsSeen, inserted: summary.inserted, updated: summary.updated, removed: outcome.removed, rejected: summary.rejected },
+      };
+      // Delivered when the transaction commits, so a listener never hears of a run the ledger does not show closed.
+      await client.query("SELECT pg_notify('carsync_run_finished', $1)", [JSON.stringify(notice)]);
       return { ...outcome, ...verification, status: finalStatus, finishedAtMs: Date.now() };
     });
   };

@@ -94,24 +94,51 @@ SELECT i.id FROM unnest($1::bigint[], $2::text[]) AS i(id, data_hash)
 LEFT JOIN cars c ON c.id = i.id
 WHERE c.id IS NULL OR c.data_hash <> i.data_hash OR c.removed_at IS NOT NULL`;
 
-// Receives only the rows CHANGED_IDS_SQL picked, so unchanged cars are neither written nor locked.
+/** The mirrored columns of `cars` (`updated_at` is stored as `source_updated_at`): what car_changes.fields names. */
+const CAR_COLUMNS = [
+  'make', 'model', 'trim', 'year', 'price', 'currency', 'mileage_km', 'fuel', 'transmission', 'color', 'body_type', 'vin',
+  'location', 'lot_number', 'images', 'status', 'listed_at', 'source_updated_at',
+] as const;
+const quoted = (column: string) => (column === 'trim' ? '"trim"' : column);
+const differs = (column: string) => `o.${quoted(column)} IS DISTINCT FROM w.${quoted(column)}`;
+
+// Receives only the rows CHANGED_IDS_SQL picked, so unchanged cars are neither written nor locked, and
+// records each write in car_changes. Every part of one statement reads the same snapshot: `old` is the
+// rows as they were before the upsert.
 const UPSERT_SQL = `
-INSERT INTO cars (id, make, model, "trim", year, price, currency, mileage_km, fuel, transmission, color, body_type,
-  vin, location, lot_number, images, status, listed_at, source_updated_at, data_hash)
-SELECT id, make, model, "trim", year, price, currency, mileage_km, fuel, transmission, color, body_type,
-  vin, location, lot_number, images::jsonb, status, listed_at, updated_at, data_hash
-FROM json_to_recordset($1::json) AS r(
-  id bigint, make text, model text, "trim" text, year integer, price bigint, currency text, mileage_km bigint,
-  fuel text, transmission text, color text, body_type text, vin text, location text, lot_number text,
-  images json, status text, listed_at timestamptz, updated_at timestamptz, data_hash text)
-ON CONFLICT (id) DO UPDATE SET
-  make = EXCLUDED.make, model = EXCLUDED.model, "trim" = EXCLUDED."trim", year = EXCLUDED.year,
-  price = EXCLUDED.price, currency = EXCLUDED.currency, mileage_km = EXCLUDED.mileage_km, fuel = EXCLUDED.fuel,
-  transmission = EXCLUDED.transmission, color = EXCLUDED.color, body_type = EXCLUDED.body_type, vin = EXCLUDED.vin,
-  location = EXCLUDED.location, lot_number = EXCLUDED.lot_number, images = EXCLUDED.images, status = EXCLUDED.status,
-  listed_at = EXCLUDED.listed_at, source_updated_at = EXCLUDED.source_updated_at, data_hash = EXCLUDED.data_hash,
-  removed_at = NULL, synced_at = now()
-RETURNING (xmax = 0) AS inserted`;
+WITH incoming AS (
+  SELECT * FROM json_to_recordset($1::json) AS r(
+    id bigint, make text, model text, "trim" text, year integer, price bigint, currency text, mileage_km bigint,
+    fuel text, transmission text, color text, body_type text, vin text, location text, lot_number text,
+    images jsonb, status text, listed_at timestamptz, updated_at timestamptz, data_hash text)
+),
+old AS (SELECT c.* FROM cars c JOIN incoming i ON i.id = c.id),
+written AS (
+  INSERT INTO cars (id, make, model, "trim", year, price, currency, mileage_km, fuel, transmission, color, body_type,
+    vin, location, lot_number, images, status, listed_at, source_updated_at, data_hash)
+  SELECT id, make, model, "trim", year, price, currency, mileage_km, fuel, transmission, color, body_type,
+    vin, location, lot_number, images, status, listed_at, updated_at, data_hash
+  FROM incoming
+  ON CONFLICT (id) DO UPDATE SET
+    make = EXCLUDED.make, model = EXCLUDED.model, "trim" = EXCLUDED."trim", year = EXCLUDED.year,
+    price = EXCLUDED.price, currency = EXCLUDED.currency, mileage_km = EXCLUDED.mileage_km, fuel = EXCLUDED.fuel,
+    transmission = EXCLUDED.transmission, color = EXCLUDED.color, body_type = EXCLUDED.body_type, vin = EXCLUDED.vin,
+    location = EXCLUDED.location, lot_number = EXCLUDED.lot_number, images = EXCLUDED.images, status = EXCLUDED.status,
+    listed_at = EXCLUDED.listed_at, source_updated_at = EXCLUDED.source_updated_at, data_hash = EXCLUDED.data_hash,
+    removed_at = NULL, synced_at = now()
+  RETURNING cars.*
+),
+changes AS (
+  INSERT INTO car_changes (run_id, car_id, kind, fields, old_price, new_price, old_status, new_status)
+  SELECT $2, w.id,
+    CASE WHEN o.id IS NULL THEN 'inserted' WHEN o.removed_at IS NOT NULL THEN 'relisted' ELSE 'updated' END,
+    CASE WHEN o.id IS NULL THEN '{}' ELSE array_remove(ARRAY[${CAR_COLUMNS.map((c) => `CASE WHEN ${differs(c)} THEN '${c}' END`).join(', ')}], NULL) END,
+    o.price, w.price, o.status, w.status
+  FROM written w LEFT JOIN old o ON o.id = w.id
+  -- A hash that changed with no mirrored field (a field the rule cleans, say) is no change to report.
+  WHERE o.id IS NULL OR o.removed_at IS NOT NULL OR (${CAR_COLUMNS.map((c) => differs(c)).join(' OR ')})
+)
+SELECT (o.id IS NULL) AS inserted FROM written w LEFT JOIN old o ON o.id = w.id`;
 
 // A payload that is JSON null arrives as SQL NULL: it is stored as the JSON null it was.
 const REJECTS_SQL = `
@@ -170,7 +197,7 @@ export async function writePage(pool: Pool, page: PageWrite): Promise<PageCounts
     let inserted = 0;
     let updated = 0;
     for (let start = 0; start < rows.length; start += page.batchSize) {
-      const counts = await upsertRows(client, rows.slice(start, start + page.batchSize));
+      const counts = await upsertRows(client, page.runId, rows.slice(start, start + page.batchSize));
       inserted += counts.inserted;
       updated += counts.updated;
     }
@@ -216,8 +243,8 @@ async function inDatabase<T>(what: string, work: () => Promise<T>): Promise<T> {
 
 type Row = Car & { data_hash: string };
 
-async function upsertRows(client: PoolClient, rows: Row[]): Promise<{ inserted: number; updated: number }> {
-  const result = await client.query<{ inserted: boolean }>(UPSERT_SQL, [JSON.stringify(rows)]);
+async function upsertRows(client: PoolClient, runId: string, rows: Row[]): Promise<{ inserted: number; updated: number }> {
+  const result = await client.query<{ inserted: boolean }>(UPSERT_SQL, [JSON.stringify(rows), runId]);
   let inserted = 0;
   for (const row of result.rows) if (row.inserted) inserted++;
   return { inserted, updated: result.rows.length - inserted };

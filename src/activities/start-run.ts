@@ -93,7 +93,9 @@ export function createStartRun({ pool, api, limiter, temporal, defaults }: Activ
     const priority = makeFilter(wanted);
     const others = makeFilter(stored);
     const leftOut = [...priority.leftOut, ...others.leftOut];
-    const split = priority.makes.length > 0 && others.makes.length > 0;
+    // The very first sync has no makes to name for "the rest": priority makes first, then everything.
+    const firstSync = stored.length === 0 && (await pool.query<{ empty: boolean }>('SELECT NOT EXISTS (SELECT 1 FROM cars) AS empty')).rows[0].empty;
+    const split = priority.makes.length > 0 && (others.makes.length > 0 || firstSync);
     // The surveys are independent: asked at once, planning takes two round trips instead of six.
     const [everything, first, rest] = await Promise.all([
       survey({}, tuning),
@@ -107,6 +109,10 @@ export function createStartRun({ pool, api, limiter, temporal, defaults }: Activ
       return [all];
     }
     const firstPass: Pass = { ...first, name: `priority makes (${priority.makes.join(', ')})`, trackRemovals: true, revisits: false };
+    if (firstSync) {
+      notes.push('first sync (empty table): the priority makes first, then the whole listing, which reads the priority cars again (this run only) and rewrites none that did not change');
+      return first.total === 0 ? [all] : [firstPass, { ...all, revisits: true }];
+    }
     if (!rest) {
       const named = leftOut.slice(0, 3).map((make) => JSON.stringify(make)).join(', ') + (leftOut.length > 3 ? ', ...' : '');
       notes.push(

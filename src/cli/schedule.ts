@@ -92,7 +92,7 @@ export async function applySchedules(client: Client, s: ScheduleSettings, how: '
         spec: desired.spec,
         action: desired.action,
         policies: desired.policies,
-        state: { ...previous.state, note: desired.state?.note },
+        state: { ...previous.state, note: previous.state.paused ? `${desired.state?.note}${PAUSE_MARK}${previous.state.note?.split(PAUSE_MARK)[1] ?? ''}` : desired.state?.note },
       }));
       done.push(`updated ${id}: ${cron} (${s.timezone})`);
     } else {
@@ -103,25 +103,77 @@ export async function applySchedules(client: Client, s: ScheduleSettings, how: '
   return done;
 }
 
-export async function describeSchedules(client: Client): Promise<string> {
-  const lines: string[] = [];
-  for (const id of Object.values(SCHEDULE_IDS)) {
+/** A schedule as `schedule show --json` gives it; `scheduled: false` when it does not exist. */
+export interface ScheduleState {
+  id: string;
+  mode: SyncMode;
+  scheduled: boolean;
+  /** The cron and time zone as given (the server keeps only calendars), or the pause note. */
+  note: string | null;
+  timezone: string | null;
+  overlap: string | null;
+  catchupWindowSeconds: number | null;
+  paused: boolean;
+  nextRuns: string[];
+  lastRun: { at: string; workflowId: string } | null;
+}
+
+export async function scheduleStates(client: Client): Promise<ScheduleState[]> {
+  const states: ScheduleState[] = [];
+  for (const [mode, id] of Object.entries(SCHEDULE_IDS) as [SyncMode, string][]) {
     try {
       const d = await client.schedule.getHandle(id).describe();
-      const next = d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()).join(', ');
       const recent = d.info.recentActions.at(-1);
-      lines.push(
-        `${id}: ${d.state.note ?? `(${d.spec.timezone ?? 'UTC'})`}, overlap ${d.policies.overlap}, ` +
-          `catch-up ${Math.round(d.policies.catchupWindow / 1000)} s, ${d.state.paused ? 'paused' : 'active'}`,
-        `  next: ${next || 'none'}`,
-        `  last: ${recent ? `${recent.takenAt.toISOString()} ${recent.action.workflow.workflowId}` : 'never'}`,
-      );
+      states.push({
+        id,
+        mode,
+        scheduled: true,
+        note: d.state.note ?? null,
+        timezone: d.spec.timezone ?? 'UTC',
+        overlap: d.policies.overlap ?? null,
+        catchupWindowSeconds: Math.round(d.policies.catchupWindow / 1000),
+        paused: d.state.paused,
+        nextRuns: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
+        lastRun: recent ? { at: recent.takenAt.toISOString(), workflowId: recent.action.workflow.workflowId } : null,
+      });
     } catch (err) {
       if (!(err instanceof ScheduleNotFoundError)) throw err;
-      lines.push(`${id}: not scheduled`);
+      states.push({ id, mode, scheduled: false, note: null, timezone: null, overlap: null, catchupWindowSeconds: null, paused: false, nextRuns: [], lastRun: null });
     }
   }
-  return lines.join('\n');
+  return states;
+}
+
+export function formatSchedules(states: ScheduleState[]): string {
+  return states
+    .flatMap((s) =>
+      s.scheduled
+        ? [
+            `${s.id}: ${s.note ?? `(${s.timezone})`}, overlap ${s.overlap}, catch-up ${s.catchupWindowSeconds} s, ${s.paused ? 'paused' : 'active'}`,
+            `  next: ${s.nextRuns.join(', ') || 'none'}`,
+            `  last: ${s.lastRun ? `${s.lastRun.at} ${s.lastRun.workflowId}` : 'never'}`,
+          ]
+        : [`${s.id}: not scheduled`],
+    )
+    .join('\n');
+}
+
+/** Between the schedule's cron text and a pause's note in the one note the server keeps per schedule. */
+const PAUSE_MARK = ' | paused: ';
+
+/** Pauses or unpauses every carsync schedule; a pause's note follows the cron text that `show` prints. */
+export async function setSchedulesPaused(client: Client, paused: boolean, note?: string): Promise<string[]> {
+  const done: string[] = [];
+  for (const id of Object.values(SCHEDULE_IDS)) {
+    if (!(await exists(client, id))) continue;
+    const handle = client.schedule.getHandle(id);
+    const cronText = ((await handle.describe()).state.note ?? '').split(PAUSE_MARK)[0];
+    if (paused) await handle.pause(`${cronText}${PAUSE_MARK}${note ?? 'no note given'}`);
+    else await handle.unpause(cronText);
+    done.push(`${paused ? 'paused' : 'unpaused'} ${id}${paused && note ? ` (${note})` : ''}`);
+  }
+  if (done.length === 0) throw new Error('no carsync schedule exists; use "schedule create"');
+  return done;
 }
 
 export async function deleteSchedules(client: Client): Promise<string[]> {

@@ -4,9 +4,20 @@ import type { Pool } from 'pg';
 
 export const MIGRATIONS_DIR = join(__dirname, '..', '..', 'db');
 
+async function migrationFiles(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((f) => /^\d+_.*\.sql$/.test(f)).sort();
+}
+
+/** The migrations in `db/` the database has not applied (all of them when it has none): empty when it is current. */
+export async function pendingMigrations(pool: Pool, dir: string = MIGRATIONS_DIR): Promise<string[]> {
+  const { rows: table } = await pool.query<{ present: boolean }>(`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`);
+  const applied = new Set(table[0].present ? (await pool.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version) : []);
+  return (await migrationFiles(dir)).filter((file) => !applied.has(file));
+}
+
 /** Applies the numbered SQL files in `db/` that have not been applied yet, each in its own transaction. */
 export async function migrate(pool: Pool, dir: string = MIGRATIONS_DIR): Promise<string[]> {
-  const files = (await readdir(dir)).filter((f) => /^\d+_.*\.sql$/.test(f)).sort();
+  const files = await migrationFiles(dir);
   const client = await pool.connect();
   // A dropped connection must fail the migration, not crash the process (see db/transaction.ts).
   let lost: Error | undefined;
