@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { Pool } from 'pg';
 import { createCarsApi } from '../activities/cars-api';
-import { loadWorkerConfig, type WorkerConfig } from '../config';
+import { loadWorkerConfig, temporalConnectionOptions, type WorkerConfig } from '../config';
 import { pendingMigrations } from '../db/migrate';
 import { noWorkerMessage, workerPolls } from './workers';
 
@@ -36,7 +36,7 @@ export async function runChecks(env: NodeJS.ProcessEnv): Promise<CheckResult[]> 
   let client: Client | undefined;
   try {
     const reached = await step('temporal', async () => {
-      const connection = await Connection.connect({ address, connectTimeout: CHECK_TIMEOUT_MS }).catch((err: Error) => {
+      const connection = await Connection.connect({ ...temporalConnectionOptions(config.temporal), connectTimeout: CHECK_TIMEOUT_MS }).catch((err: Error) => {
         throw new Error(`cannot reach Temporal at ${address} (TEMPORAL_ADDRESS): ${err.message}`);
       });
       client = new Client({ connection, namespace });
