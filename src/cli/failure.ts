@@ -15,6 +15,8 @@ const FIXES: Record<string, string> = {
   InvalidRunInputError: 'fix the field the message names in the run\'s input (npm run sync -- --help)',
   SyncAlreadyRunningError: 'wait for the run that holds the database (npm run sync -- status) or cancel it, then start again',
   DatabaseError: 'check DATABASE_URL and that PostgreSQL is up and has room, then start a new run',
+  UpstreamUnavailableError: 'the upstream kept failing longer than giveUpAfterSeconds; start a new run once it answers again',
+  UpstreamProtocolError: 'the upstream broke the API contract (see the message); tell its operators, then start a new run',
   UpstreamServerError: 'the upstream kept failing longer than giveUpAfterSeconds; start a new run once it answers again',
   UpstreamNetworkError: 'the upstream stayed unreachable longer than giveUpAfterSeconds; check CARS_API_URL and the network, then start a new run',
   UpstreamRateLimitedError: 'the upstream kept refusing for its rate limit; lower requestsPerSecond or wait, then start a new run',
