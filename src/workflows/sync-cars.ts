@@ -11,6 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { RunFailure } from '../activities/finish-run';
 import type { PassOutcome, RunPlan, RunState, SyncInput, SyncMode, SyncSummary, TuningChange } from '../sync-types';
 import { tuningProblem, type Tuning } from '../tuning';
 import { RangeChildren } from './children';
@@ -68,10 +69,10 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
       progress.rangeStopped(job.index);
     }
   };
-  const close = async (status: 'completed' | 'failed' | 'cancelled') => {
+  const close = async (status: 'completed' | 'failed' | 'cancelled', failure?: RunFailure) => {
     state = status === 'completed' ? 'finishing' : status;
     show();
-    const summary = await closeRun({ status, runId, workflowId, mode: plan?.mode ?? requestedMode(input), plan, tuning, rangesTotal: jobs.length, progress });
+    const summary = await closeRun({ status, runId, workflowId, mode: plan?.mode ?? requestedMode(input), plan, tuning, rangesTotal: jobs.length, progress, failure });
     if (status === 'completed') state = summary.status === 'unverified' ? 'unverified' : 'completed';
     show();
     await handlersFinished();
@@ -88,7 +89,7 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
     await runRanges(scheduler, () => pause.paused, runRange, () => patched(PATCHES.cancelSiblings) && children.cancel());
   } catch (err) {
     const cancelled = isCancellation(err);
-    await close(cancelled ? 'cancelled' : 'failed');
+    await close(cancelled ? 'cancelled' : 'failed', cancelled ? undefined : failureOf(err));
     throw cancelled ? err : explain(err);
   }
   return close('completed');
@@ -184,10 +185,11 @@ interface CloseInput {
   tuning: Tuning | undefined;
   rangesTotal: number;
   progress: RunProgress;
+  failure?: RunFailure;
 }
 
 /** Closes the run in the database (removals, ledger row) and sums it up; runs even when the run was cancelled. */
-async function closeRun({ status, runId, workflowId, mode, plan, tuning, rangesTotal, progress }: CloseInput): Promise<SyncSummary> {
+async function closeRun({ status, runId, workflowId, mode, plan, tuning, rangesTotal, progress, failure }: CloseInput): Promise<SyncSummary> {
   const { totals, passSeen } = progress;
   const summary = { ...totals, runId, mode, ranges: rangesTotal, notes: plan?.notes ?? [] };
   const passes: PassOutcome[] = (plan?.passes ?? []).map((pass, i) => ({ name: pass.name, filter: pass.filter, surveyed: pass.total, seen: passSeen.get(i) ?? 0 }));
@@ -202,6 +204,7 @@ async function closeRun({ status, runId, workflowId, mode, plan, tuning, rangesT
       passes,
       requestsPerSecond: tuning?.requestsPerSecond ?? 0,
       summary,
+      failure,
     }),
   );
   const durationSeconds = plan ? Math.max(0, (finishedAtMs - plan.startedAtMs) / 1000) : 0;
@@ -240,6 +243,13 @@ function validateTuningChange(currentPlan: () => RunPlan | undefined) {
 /** The mode the input asks for, read without trusting its shape: startRun validates the input, and may refuse it. */
 function requestedMode(input: unknown): SyncMode {
   return typeof input === 'object' && input !== null && (input as SyncInput).mode === 'incremental' ? 'incremental' : 'full';
+}
+
+/** Why the run failed, for the ledger: its root cause's class (the Temporal failure type) and message. */
+function failureOf(err: unknown): RunFailure {
+  const root = rootCause(err);
+  if (root instanceof ApplicationFailure) return { type: root.type ?? 'Error', message: root.message };
+  return root instanceof Error ? { type: root.name, message: root.message } : { type: 'Error', message: String(root) };
 }
 
 /** The run fails with the root cause's type and message up front, so the Web UI says what to fix. */
