@@ -39,6 +39,7 @@ describe('a failed run in the CLI', () => {
     expect(report).toMatchObject({ workflowId: id, status: 'failed', summary: null, exitCode: EXIT.failed, failure: { type: 'UpstreamAuthError' } });
 
     const [ledger] = JSON.parse((await cli(['runs', '--json'])).text);
-    expect(ledger).toMatchObject({ workflowId: id, status: 'failed', verified: false });
+    expect(ledger).toMatchObject({ workflowId: id, status: 'failed', verified: false, failure: { type: 'UpstreamAuthError' } });
+    expect(ledger.failure.message).toContain('(401)');
   });
 });
