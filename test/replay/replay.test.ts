@@ -1,5 +1,12 @@
-import { Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { recordedHistories } from './histories';
+
+// The replay worker's bundling and state lines would bury a failure's output.
+try {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+} catch {
+  // Already installed by an earlier test file in this process.
+}
 
 /** The scenarios `npm run record:histories` records; a missing one fails here rather than going unreplayed. */
 const SCENARIOS = ['backing-off', 'cancelled', 'continued-as-new', 'failed-auth', 'full-priority', 'incremental', 'paused-resumed', 'retuned'];
@@ -15,7 +22,8 @@ describe('recorded histories', () => {
   it('replay on the current workflow code without a nondeterminism error', async () => {
     const failures: string[] = [];
     let replayed = 0;
-    const results = Worker.runReplayHistories({ workflowsPath: require.resolve('../../src/workflows') }, histories);
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: new DefaultLogger('ERROR') });
+    const results = Worker.runReplayHistories({ workflowBundle }, histories);
     for await (const { workflowId, error } of results) {
       replayed++;
       if (error) failures.push(`${workflowId}: ${error.message}`);
