@@ -15,19 +15,20 @@ export function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
 
 export type SyncPagesInput = Parameters<Activities['syncPages']>[0];
 
-/** One syncPages call as the mock saw it: which range asked, the server's time of the attempt, and what came of it. */
+/** One syncPages call as the mock saw it: which range asked, when on the server's clock, and what came of it. */
 export interface PageCall {
   range: string;
   attempt: number;
-  scheduledMs: number;
+  startedMs: number;
   input: SyncPagesInput;
-  outcome: 'page' | 'paused' | 'failed';
+  outcome: 'page' | 'interrupted' | 'paused' | 'failed';
 }
 
 /**
  * The four activities, mocked: a listing of ids 1..cars read one page per syncPages call, a pause
  * kept as recordPause last recorded it (syncPages refuses to start while it is, as the real one does),
- * and a close that verifies. `trouble` may fail a call instead; `gate` may hold calls back.
+ * and a close that verifies. `trouble` may fail a call instead; `gate` may hold calls back, and a call
+ * held back stops when its range interrupts it (a pause, a retune), returning that it did nothing, as the real one does.
  */
 export class MockedSync {
   readonly calls: PageCall[] = [];
@@ -35,6 +36,8 @@ export class MockedSync {
   paused = false;
   trouble: (call: PageCall) => Error | undefined = () => undefined;
   gate: Promise<void> = Promise.resolve();
+  /** The test server's clock, which time skipping moves (an activity's own timestamps say when it was scheduled, not started). */
+  now: () => Promise<number> = async () => Date.now();
   readonly plan: RunPlan;
 
   constructor(cars: number, tuning: Partial<RunTuning> = {}) {
@@ -62,9 +65,12 @@ export class MockedSync {
     recordPause: async ({ paused }) => void (this.paused = paused),
     syncPages: async (input): Promise<PageResult> => {
       const { info } = Context.current();
-      const call: PageCall = { range: info.workflowExecution?.workflowId ?? '', attempt: info.attempt, scheduledMs: info.currentAttemptScheduledTimestampMs, input, outcome: 'page' };
+      const call: PageCall = { range: info.workflowExecution?.workflowId ?? '', attempt: info.attempt, startedMs: await this.now(), input, outcome: 'page' };
       this.calls.push(call);
-      await this.gate;
+      if (await interrupted(this.gate)) {
+        call.outcome = 'interrupted';
+        return { ...ZERO_COUNTS, nextAfterId: input.range.afterId, done: false, finishedAtMs: Date.now() };
+      }
       if (this.paused) {
         call.outcome = 'paused';
         throw new RunPausedError('the run is paused');
@@ -87,9 +93,21 @@ export class MockedSync {
   };
 }
 
+/** Waits for `gate`, heartbeating so that a cancellation reaches the call: true when one did first. */
+async function interrupted(gate: Promise<void>): Promise<boolean> {
+  const context = Context.current();
+  const heartbeat = setInterval(() => context.heartbeat(), 100);
+  try {
+    return await Promise.race([gate.then(() => false), context.cancelled.catch(() => true)]);
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
 /** Runs `use` with a worker of the real workflows and `sync`'s activities on a task queue of its own. */
 export async function withWorker<T>(env: TestWorkflowEnvironment, sync: MockedSync, use: (start: () => ReturnType<typeof startSync>) => Promise<T>): Promise<T> {
   const taskQueue = `time-skipping-${randomUUID()}`;
+  sync.now = () => env.currentTimeMs();
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: sync.activities });
   return worker.runUntil(use(() => startSync(env, taskQueue)));
 }

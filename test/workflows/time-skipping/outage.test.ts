@@ -11,7 +11,7 @@ const OUTAGE_MS = 20 * 60_000;
 
 /** Answers 503 to every call scheduled (on the server's clock) before `untilMs`, as the real activity fails then. */
 const outage = (untilMs: number) => (call: PageCall) =>
-  call.scheduledMs < untilMs ? (withRetryDelay(new UpstreamServerError('upstream answered 503: {"error":"unavailable"}'), call.attempt) as Error) : undefined;
+  call.startedMs < untilMs ? (withRetryDelay(new UpstreamServerError('upstream answered 503: {"error":"unavailable"}'), call.attempt) as Error) : undefined;
 
 describe('an upstream that answers only 503 (time-skipping)', () => {
   let env: TestWorkflowEnvironment;
@@ -36,8 +36,8 @@ describe('an upstream that answers only 503 (time-skipping)', () => {
     });
 
     // Each range's first attempts after its waits: the waits double (15 s up to 5 min), far apart from the quick retries.
-    const during = sync.calls.filter((c) => c.scheduledMs < outageEnd);
-    const firstRange = during.filter((c) => c.range === during[0].range && c.attempt === 1).map((c) => c.scheduledMs);
+    const during = sync.calls.filter((c) => c.startedMs < outageEnd);
+    const firstRange = during.filter((c) => c.range === during[0].range && c.attempt === 1).map((c) => c.startedMs);
     const gaps = firstRange.slice(1).map((t, i) => t - firstRange[i]);
     expect(Math.max(...gaps)).toBeGreaterThanOrEqual(4 * Math.min(...gaps));
     // Backing off, not hammering: a few dozen attempts per range over twenty minutes.
