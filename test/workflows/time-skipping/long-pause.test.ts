@@ -1,6 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { pauseSignal, progressQuery, resumeSignal } from '../../../src/workflows/messages';
-import { MockedSync, timeSkippingEnvironment, until, withWorker } from './mocked-sync';
+import { MockedSync, timeSkippingEnvironment, until, withWorker } from '../../helpers/mocked-sync';
 
 const CARS = 3_000;
 

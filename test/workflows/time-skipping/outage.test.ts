@@ -4,7 +4,7 @@ import { withRetryDelay } from '../../../src/activities/retry-delay';
 import { UpstreamServerError } from '../../../src/errors';
 import { rootCause } from '../../../src/workflows/failures';
 import { progressQuery } from '../../../src/workflows/messages';
-import { MockedSync, timeSkippingEnvironment, withWorker, type PageCall } from './mocked-sync';
+import { MockedSync, timeSkippingEnvironment, withWorker, type PageCall } from '../../helpers/mocked-sync';
 
 const CARS = 2_000;
 const OUTAGE_MS = 20 * 60_000;

@@ -1,7 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { withRetryDelay } from '../../../src/activities/retry-delay';
 import { UpstreamRateLimitedError } from '../../../src/errors';
-import { MockedSync, timeSkippingEnvironment, withWorker } from './mocked-sync';
+import { MockedSync, timeSkippingEnvironment, withWorker } from '../../helpers/mocked-sync';
 
 /** The longest Retry-After carsync waits (MAX_RETRY_AFTER_SECONDS): what a far larger one is capped to. */
 const RETRY_AFTER_MS = 300_000;

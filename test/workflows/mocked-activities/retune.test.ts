@@ -1,11 +1,11 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { setTuningUpdate } from '../../../src/workflows/messages';
-import { MockedSync, timeSkippingEnvironment, until, withWorker } from './mocked-sync';
+import { MockedSync, devServerEnvironment, until, withWorker } from '../../helpers/mocked-sync';
 
 describe('a retune (mocked activities)', () => {
   let env: TestWorkflowEnvironment;
   beforeAll(async () => {
-    env = await timeSkippingEnvironment();
+    env = await devServerEnvironment();
   });
   afterAll(() => env?.teardown());
 

@@ -2,15 +2,24 @@ import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import type { Activities } from '../../../src/activities';
-import { installedTemporalTestServer } from '../../../src/dev/temporal-test-server';
-import { RunPausedError } from '../../../src/errors';
-import { ZERO_COUNTS, type PageResult, type RunPlan, type RunTuning, type SyncSummary } from '../../../src/sync-types';
-import { workflowBundle } from '../../helpers/sync-harness';
+import type { Activities } from '../../src/activities';
+import { installedTemporalTestServer } from '../../src/dev/temporal-test-server';
+import { RunPausedError } from '../../src/errors';
+import { ZERO_COUNTS, type PageResult, type RunPlan, type RunTuning, type SyncSummary } from '../../src/sync-types';
+import { testTemporalAddress } from './servers';
+import { workflowBundle } from './sync-harness';
 
 /** The time-skipping test server as installed in .tools: never downloaded at test time. */
 export function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: installedTemporalTestServer() } } });
+}
+
+/**
+ * The dev server of the test run, for workflow logic that waits for nothing: the time-skipping server
+ * loses a workflow task when a failing activity meets its cancellation (it never completes the task).
+ */
+export function devServerEnvironment(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createFromExistingServer({ address: testTemporalAddress() });
 }
 
 export type SyncPagesInput = Parameters<Activities['syncPages']>[0];
