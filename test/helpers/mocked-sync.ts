@@ -15,8 +15,8 @@ export function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
 }
 
 /**
- * The dev server of the test run, for workflow logic that waits for nothing: the time-skipping server
- * loses a workflow task when a failing activity meets its cancellation (it never completes the task).
+ * The dev server of the test run, for workflow logic that waits for nothing. On the time-skipping
+ * server, a range whose failing activity met its cancellation was left with a workflow task never completed.
  */
 export function devServerEnvironment(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createFromExistingServer({ address: testTemporalAddress() });
