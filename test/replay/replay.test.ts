@@ -1,0 +1,34 @@
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { recordedHistories } from './histories';
+
+// The replay worker's bundling and state lines would bury a failure's output.
+try {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+} catch {
+  // Already installed by an earlier test file in this process.
+}
+
+/** The scenarios `npm run record:histories` records; a missing one fails here rather than going unreplayed. */
+const SCENARIOS = ['backing-off', 'cancelled', 'continued-as-new', 'failed-auth', 'full-priority', 'incremental', 'paused-resumed', 'retuned'];
+
+describe('recorded histories', () => {
+  const histories = recordedHistories();
+
+  it('cover every scenario, and a range that continued as new', () => {
+    expect([...new Set(histories.map((h) => h.scenario))]).toEqual(SCENARIOS);
+    expect(histories.some((h) => h.history.events?.some((e) => e.workflowExecutionContinuedAsNewEventAttributes))).toBe(true);
+  });
+
+  it('replay on the current workflow code without a nondeterminism error', async () => {
+    const failures: string[] = [];
+    let replayed = 0;
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: new DefaultLogger('ERROR') });
+    const results = Worker.runReplayHistories({ workflowBundle }, histories);
+    for await (const { workflowId, error } of results) {
+      replayed++;
+      if (error) failures.push(`${workflowId}: ${error.message}`);
+    }
+    expect(failures).toEqual([]);
+    expect(replayed).toBe(histories.length);
+  });
+});
