@@ -5,7 +5,7 @@ const LIMIT = 20;
 describe('a run without a request budget of its own, against an upstream with a rate limit', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ simulator: { seed: 41, size: 3_000, invalidShare: 0, rateLimit: LIMIT }, env: { CARSYNC_PAGE_SIZE: '100' } });
+    h = await startHarness({ simulator: { seed: 41, size: 3_000, invalidShare: 0, rateLimit: LIMIT }, env: { CARSYNC_PAGE_SIZE: '100', CARSYNC_PRIORITY_MAKES: 'none' } });
   });
   afterAll(() => h?.close());
 

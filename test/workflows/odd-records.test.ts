@@ -37,7 +37,8 @@ describe('a full sync of a listing with 0.3% odd records', () => {
     const nonObjects = rejected.filter((o) => o.kind === 'non_object').map((o) => JSON.stringify(o.served));
     const rejectRows = rejects - nonObjects.length + new Set(nonObjects).size;
 
-    const first = await h.sync();
+    // One pass, so each record is read once: a first sync would otherwise read the priority makes twice.
+    const first = await h.sync({ priorityMakes: [] });
     expect(first).toMatchObject({ status: 'completed', carsSeen: 20_000, inserted: expected.length, rejected: rejects, retries: 0, removed: 0 });
     expect((await h.listedCars()).map(normalized)).toEqual(expected);
     const { rows } = await h.pool.query<{ car_id: number | null; reasons: string[] }>('SELECT car_id, reasons FROM car_rejects');
@@ -50,7 +51,7 @@ describe('a full sync of a listing with 0.3% odd records', () => {
     const versions = async () => (await h.pool.query(`SELECT md5(string_agg(id || ':' || xmin, ',' ORDER BY id)) AS v FROM cars`)).rows[0].v;
     const before = await versions();
     // The second run names stored makes in its filters, cleaned ones too: none of those cars may be taken for delisted.
-    const second = await h.sync();
+    const second = await h.sync({ priorityMakes: [] });
     expect(second).toMatchObject({ status: 'completed', inserted: 0, updated: 0, removed: 0, removalCandidates: 0, retries: 0 });
     expect(await versions()).toBe(before);
     expect((await h.listedCars()).map(normalized)).toEqual(expected);
