@@ -15,10 +15,7 @@ export function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: installedTemporalTestServer() } } });
 }
 
-/**
- * The dev server of the test run, for workflow logic that waits for nothing. On the time-skipping
- * server, a range whose failing activity met its cancellation was left with a workflow task never completed.
- */
+/** The dev server of the test run, for workflow logic that waits for nothing: no time to skip. */
 export function devServerEnvironment(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createFromExistingServer({ address: testTemporalAddress() });
 }
