@@ -1,6 +1,7 @@
 import {
   allHandlersFinished,
   ApplicationFailure,
+  CancelledFailure,
   CancellationScope,
   condition,
   isCancellation,
@@ -24,8 +25,8 @@ import { RangeScheduler } from './scheduler';
 
 const { startRun, finishRun, recordPause } = proxyActivities<Activities>(RUN_ACTIVITY);
 
-/** Patches: a failing range cancels its siblings; a run waits for its handlers before it ends. */
-export const PATCHES = { cancelSiblings: 'cancel-sibling-ranges', awaitHandlers: 'await-handlers' } as const;
+/** Patches: a failing range cancels its siblings; a run waits for its handlers before it ends; a pause has a limit. */
+export const PATCHES = { cancelSiblings: 'cancel-sibling-ranges', awaitHandlers: 'await-handlers', maxPause: 'max-pause' } as const;
 
 /**
  * A sync run: plans its passes (priority makes first, then the rest), runs one child workflow per id
@@ -44,6 +45,7 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
   let tuning: Tuning | undefined;
   let jobs: RangeJob[] = [];
   let scheduler: RangeScheduler<RangeJob> | undefined;
+  let pauseOutlived = false;
   const snapshot = () => progress.snapshot({ state, paused: pause.paused, plan, rangesTotal: jobs.length, rangesRunning: children.count });
   const show = () => setCurrentDetails(detailsText(snapshot()));
   setHandler(progressQuery, snapshot);
@@ -86,8 +88,17 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
     scheduler = new RangeScheduler(jobs, tuning.concurrency);
     state = 'running';
     show();
+    void limitPause(() => pause.paused, tuning.maxPauseSeconds, () => {
+      pauseOutlived = true;
+      scheduler!.fail(new CancelledFailure(`paused longer than maxPauseSeconds (${tuning!.maxPauseSeconds} s)`));
+      children.cancel();
+    });
     await runRanges(scheduler, () => pause.paused, runRange, () => patched(PATCHES.cancelSiblings) && children.cancel());
   } catch (err) {
+    if (pauseOutlived) {
+      plan!.notes.push(`cancelled: paused longer than maxPauseSeconds (${tuning!.maxPauseSeconds} s); nothing was marked removed`);
+      return close('cancelled');
+    }
     const cancelled = isCancellation(err);
     await close(cancelled ? 'cancelled' : 'failed', cancelled ? undefined : failureOf(err));
     throw cancelled ? err : explain(err);
@@ -139,6 +150,23 @@ async function tellRate(children: RangeChildren, requestsPerSecond: number): Pro
 /** Lets the handlers of messages that came in while the run closed finish before the run ends. */
 async function handlersFinished(): Promise<void> {
   if (patched(PATCHES.awaitHandlers)) await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
+}
+
+/**
+ * Calls `outlived` once a pause lasts longer than `maxPauseSeconds` (0: no limit). Its timer exists
+ * only while the run is paused; runs that recorded a pause before the patch replay without it.
+ */
+async function limitPause(paused: () => boolean, maxPauseSeconds: number, outlived: () => void): Promise<void> {
+  try {
+    for (;;) {
+      await condition(paused);
+      if (!(maxPauseSeconds > 0 && patched(PATCHES.maxPause))) await condition(() => !paused());
+      else if (!(await condition(() => !paused(), maxPauseSeconds * 1000))) return outlived();
+    }
+  } catch (err) {
+    // A cancelled run stops watching its pause; its own close reports the cancellation.
+    if (!isCancellation(err)) throw err;
+  }
 }
 
 /** Plans the run; planning that finds the run paused goes on once it is resumed. */
