@@ -5,6 +5,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  log,
   patched,
   proxyActivities,
   setCurrentDetails,
@@ -22,6 +23,9 @@ import { RUN_ACTIVITY } from './policies';
 import { detailsText, RunProgress } from './progress';
 import { planRanges, rangeChild, type RangeJob } from './ranges';
 import { RangeScheduler } from './scheduler';
+
+/** The run logs its progress at most this often. */
+const PROGRESS_LOG_EVERY_MS = 10_000;
 
 const { startRun, finishRun, recordPause } = proxyActivities<Activities>(RUN_ACTIVITY);
 
@@ -49,8 +53,24 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
   const snapshot = () => progress.snapshot({ state, paused: pause.paused, plan, rangesTotal: jobs.length, rangesRunning: children.count });
   const show = () => setCurrentDetails(detailsText(snapshot()));
   setHandler(progressQuery, snapshot);
-  setHandler(pageSyncedSignal, (report) => void (progress.pagesSynced(report), show()));
-  setHandler(rangeBackingOffSignal, (report) => void (progress.rangeBackingOff(report), show()));
+  let progressLoggedMs: number | undefined;
+  const logProgress = () => {
+    // Workflow time: a replay computes the same lines, which the SDK then does not log again.
+    if (progressLoggedMs !== undefined && Date.now() - progressLoggedMs < PROGRESS_LOG_EVERY_MS) return;
+    progressLoggedMs = Date.now();
+    const { pagesDone, pagesTotal, carsSeen, carsTotal, rowsPerSecond, etaSeconds } = snapshot();
+    log.info('progress', { pagesDone, pagesTotal, carsSeen, carsTotal, rowsPerSecond, etaSeconds });
+  };
+  setHandler(pageSyncedSignal, (report) => {
+    if (progress.pagesSynced(report)) log.info('range recovered', { range: report.range });
+    show();
+    logProgress();
+  });
+  setHandler(rangeBackingOffSignal, (report) => {
+    progress.rangeBackingOff(report);
+    log.warn('range backing off', { ...report });
+    show();
+  });
   setHandler(pauseSignal, () => pause.set(true, show));
   setHandler(resumeSignal, () => pause.set(false, show));
   // The scheduler and ranges started later read the new tuning; running ranges are told the new rate.
@@ -63,9 +83,15 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
   };
   setHandler(setTuningUpdate, retune, { validator: validateTuningChange(() => plan) });
   const runRange = async (job: RangeJob) => {
+    const pass = plan!.passes[job.pass];
+    const ofPass = jobs.filter((j) => j.pass === job.pass);
+    if (job === ofPass[0]) log.info('pass started', { pass: pass.name, cars: pass.total, ranges: ofPass.length });
     try {
-      progress.rangeFinished(job.index, job.pass, await children.run(rangeChild(workflowId, job, jobs.length, tuning!, pause.paused)));
+      const result = await children.run(rangeChild(workflowId, job, jobs.length, tuning!, pause.paused));
+      if (progress.rangeFinished(job.index, job.pass, result)) log.info('range recovered', { range: job.index });
+      if (ofPass.every((j) => progress.finished(j.index))) log.info('pass finished', { pass: pass.name, cars: pass.total, seen: progress.passSeen.get(job.pass) ?? 0 });
       show();
+      logProgress();
     } finally {
       scheduler!.stopped();
       progress.rangeStopped(job.index);
@@ -75,6 +101,7 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
     state = status === 'completed' ? 'finishing' : status;
     show();
     const summary = await closeRun({ status, runId, workflowId, mode: plan?.mode ?? requestedMode(input), plan, tuning, rangesTotal: jobs.length, progress, failure });
+    log.info('run finished', { ...summary, ...(failure ? { failure } : {}) });
     if (status === 'completed') state = summary.status === 'unverified' ? 'unverified' : 'completed';
     show();
     await handlersFinished();
@@ -85,6 +112,7 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
     plan = await planRun(() => startRun({ workflowId, runId, input }), () => pause.paused);
     tuning = plan.tuning;
     jobs = planRanges(plan);
+    log.info('run started', { mode: plan.mode, cars: plan.total, ranges: jobs.length, passes: plan.passes.map(({ name, total }) => ({ name, cars: total })), notes: plan.notes });
     scheduler = new RangeScheduler(jobs, tuning.concurrency);
     state = 'running';
     show();
