@@ -6,6 +6,7 @@ import { ConfigurationError, loadDatabaseUrl, loadTemporalConfig, parseRunInput,
 import { formatChecks, runChecks } from './cli/check';
 import { failureOf, type RunFailure } from './cli/failure';
 import { formatRejects, formatRuns, LEDGER_STATUSES, listRuns, rejectsReport } from './cli/ledger';
+import { runLabels } from './cli/run-labels';
 import { noWorkerMessage, WORKER_CHECK_INTERVAL_MS, workerPolls } from './cli/workers';
 import type { Duration } from '@temporalio/common';
 import {
@@ -381,7 +382,8 @@ export async function run(command: Command, config: TemporalConfig, out: Output 
         );
       }
       const workflowId = command.id ?? `${DEFAULT_WORKFLOW_ID}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-      const handle = await client.workflow.start(WORKFLOW_TYPE, { workflowId, taskQueue: config.taskQueue, args: [command.input] });
+      const labels = runLabels(command.input.mode ?? 'full', 'manual');
+      const handle = await client.workflow.start(WORKFLOW_TYPE, { workflowId, taskQueue: config.taskQueue, args: [command.input], ...labels });
       out.write(`started ${WORKFLOW_TYPE} ${workflowId} (run ${handle.firstExecutionRunId}) on ${config.taskQueue}\n`);
       if (!command.follow) return EXIT.ok;
       const end = await ending(follow(client, handle, config.taskQueue, out));

@@ -34,6 +34,7 @@ const tuningFields = {
   giveUpAfterSeconds: tuningNumber('giveUpAfterSeconds'),
   priorityMakes: z.array(z.string().min(1, 'a make may not be empty')).max(100),
   incrementalOverlapSeconds: tuningNumber('incrementalOverlapSeconds'),
+  maxPauseSeconds: tuningNumber('maxPauseSeconds'),
 } satisfies { [K in keyof Tuning]: z.ZodType<Tuning[K]> };
 
 const TUNING_DEFAULTS: Tuning = {
@@ -46,6 +47,7 @@ const TUNING_DEFAULTS: Tuning = {
   giveUpAfterSeconds: 3600,
   priorityMakes: [...DEFAULT_PRIORITY_MAKES],
   incrementalOverlapSeconds: 300,
+  maxPauseSeconds: 1800,
 };
 
 /**
@@ -131,6 +133,7 @@ const envSchema = z.object({
   CARSYNC_GIVE_UP_AFTER_SECONDS: envNumber('giveUpAfterSeconds'),
   CARSYNC_PRIORITY_MAKES: envMakes,
   CARSYNC_INCREMENTAL_OVERLAP_SECONDS: envNumber('incrementalOverlapSeconds'),
+  CARSYNC_MAX_PAUSE_SECONDS: envNumber('maxPauseSeconds'),
 });
 
 export interface TemporalConfig {
@@ -196,6 +199,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
       giveUpAfterSeconds: e.CARSYNC_GIVE_UP_AFTER_SECONDS,
       priorityMakes: e.CARSYNC_PRIORITY_MAKES,
       incrementalOverlapSeconds: e.CARSYNC_INCREMENTAL_OVERLAP_SECONDS,
+      maxPauseSeconds: e.CARSYNC_MAX_PAUSE_SECONDS,
     },
     logLevel: e.CARSYNC_LOG_LEVEL,
     metricsPort: e.CARSYNC_METRICS_PORT,

@@ -24,6 +24,8 @@ export interface Tuning {
   priorityMakes: string[];
   /** Incremental runs re-read this much before the last completed sync's start, to absorb clock skew. */
   incrementalOverlapSeconds: number;
+  /** A run paused longer than this ends as cancelled, so the next scheduled run can start; 0: no limit. */
+  maxPauseSeconds: number;
 }
 
 /**
@@ -51,6 +53,7 @@ export const TUNING_BOUNDS = {
   maxRemovalShare: { min: 0, max: 1, integer: false },
   giveUpAfterSeconds: { min: 0, max: 7 * 24 * 3600, integer: true },
   incrementalOverlapSeconds: { min: 0, max: 7 * 24 * 3600, integer: true },
+  maxPauseSeconds: { min: 1, max: 7 * 24 * 3600, integer: true, orZero: 'no limit' },
 } as const satisfies { [K in keyof Tuning as Tuning[K] extends number ? K : never]: NumberBounds };
 
 export type NumericTuningField = keyof typeof TUNING_BOUNDS;

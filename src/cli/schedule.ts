@@ -1,6 +1,7 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { SyncMode } from '../sync-types';
+import { runLabels } from './run-labels';
 
 /** Nightly at 02:00 in the schedule's time zone. */
 export const DEFAULT_CRON = '0 2 * * *';
@@ -48,6 +49,7 @@ function options(mode: SyncMode, cron: string, s: ScheduleSettings): ScheduleOpt
       taskQueue: s.taskQueue,
       workflowId: `car-sync-${mode}-scheduled`,
       args: [{ mode }],
+      ...runLabels(mode, 'schedule'),
     },
     // A sync still running when the next is due keeps going; the next one is skipped, not queued.
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: s.catchupWindow },

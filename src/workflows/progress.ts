@@ -32,13 +32,14 @@ export class RunProgress {
   private readonly reported = new Map<number, PageCounts>();
   private readonly backingOff = new Set<number>();
   private lastPageAtMs = 0;
-  private rangesDone = 0;
+  private readonly rangesDone = new Set<number>();
   private lastError: string | null = null;
 
-  pagesSynced({ finishedAtMs, range, ...counts }: PagesReport): void {
+  /** True when the range was backing off: its page says it recovered. */
+  pagesSynced({ finishedAtMs, range, ...counts }: PagesReport): boolean {
     this.report(range, counts);
-    this.backingOff.delete(range);
     this.lastPageAtMs = Math.max(this.lastPageAtMs, finishedAtMs);
+    return this.backingOff.delete(range);
   }
 
   rangeBackingOff({ range, reason, retries, waitSeconds }: BackingOffReport): void {
@@ -47,13 +48,18 @@ export class RunProgress {
     this.lastError = `range ${range}: ${reason} (waiting ${waitSeconds} s)`;
   }
 
-  /** The result holds every count of the range, including what it reported on the way. */
-  rangeFinished(range: number, pass: number, { finishedAtMs, ...counts }: RangeResult): void {
+  /** The result holds every count of the range, including what it reported on the way. True when the range was backing off. */
+  rangeFinished(range: number, pass: number, { finishedAtMs, ...counts }: RangeResult): boolean {
     this.totals = addCounts(this.totals, counts);
     this.passSeen.set(pass, (this.passSeen.get(pass) ?? 0) + counts.carsSeen);
     this.reported.delete(range);
     this.lastPageAtMs = Math.max(this.lastPageAtMs, finishedAtMs);
-    this.rangesDone++;
+    this.rangesDone.add(range);
+    return this.backingOff.delete(range);
+  }
+
+  finished(range: number): boolean {
+    return this.rangesDone.has(range);
   }
 
   /** A range stopped, finished or not: it waits no more. */
@@ -75,7 +81,7 @@ export class RunProgress {
       pagesDone: live.pages,
       pagesTotal: Math.max(pagesEstimate, live.pages),
       carsTotal: plan?.total ?? 0,
-      rangesDone: this.rangesDone,
+      rangesDone: this.rangesDone.size,
       rangesTotal,
       removed: this.removed,
       verified: this.verification?.verified ?? null,

@@ -1,9 +1,11 @@
 import {
   allHandlersFinished,
   ApplicationFailure,
+  CancelledFailure,
   CancellationScope,
   condition,
   isCancellation,
+  log,
   patched,
   proxyActivities,
   setCurrentDetails,
@@ -22,10 +24,13 @@ import { detailsText, RunProgress } from './progress';
 import { planRanges, rangeChild, type RangeJob } from './ranges';
 import { RangeScheduler } from './scheduler';
 
+/** The run logs its progress at most this often. */
+const PROGRESS_LOG_EVERY_MS = 10_000;
+
 const { startRun, finishRun, recordPause } = proxyActivities<Activities>(RUN_ACTIVITY);
 
-/** Patches: a failing range cancels its siblings; a run waits for its handlers before it ends. */
-export const PATCHES = { cancelSiblings: 'cancel-sibling-ranges', awaitHandlers: 'await-handlers' } as const;
+/** Patches: a failing range cancels its siblings; a run waits for its handlers before it ends; a pause has a limit. */
+export const PATCHES = { cancelSiblings: 'cancel-sibling-ranges', awaitHandlers: 'await-handlers', maxPause: 'max-pause' } as const;
 
 /**
  * A sync run: plans its passes (priority makes first, then the rest), runs one child workflow per id
@@ -44,11 +49,28 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
   let tuning: Tuning | undefined;
   let jobs: RangeJob[] = [];
   let scheduler: RangeScheduler<RangeJob> | undefined;
+  let pauseOutlived = false;
   const snapshot = () => progress.snapshot({ state, paused: pause.paused, plan, rangesTotal: jobs.length, rangesRunning: children.count });
   const show = () => setCurrentDetails(detailsText(snapshot()));
   setHandler(progressQuery, snapshot);
-  setHandler(pageSyncedSignal, (report) => void (progress.pagesSynced(report), show()));
-  setHandler(rangeBackingOffSignal, (report) => void (progress.rangeBackingOff(report), show()));
+  let progressLoggedMs: number | undefined;
+  const logProgress = () => {
+    // Workflow time: a replay computes the same lines, which the SDK then does not log again.
+    if (progressLoggedMs !== undefined && Date.now() - progressLoggedMs < PROGRESS_LOG_EVERY_MS) return;
+    progressLoggedMs = Date.now();
+    const { pagesDone, pagesTotal, carsSeen, carsTotal, rowsPerSecond, etaSeconds } = snapshot();
+    log.info('progress', { pagesDone, pagesTotal, carsSeen, carsTotal, rowsPerSecond, etaSeconds });
+  };
+  setHandler(pageSyncedSignal, (report) => {
+    if (progress.pagesSynced(report)) log.info('range recovered', { range: report.range });
+    show();
+    logProgress();
+  });
+  setHandler(rangeBackingOffSignal, (report) => {
+    progress.rangeBackingOff(report);
+    log.warn('range backing off', { ...report });
+    show();
+  });
   setHandler(pauseSignal, () => pause.set(true, show));
   setHandler(resumeSignal, () => pause.set(false, show));
   // The scheduler and ranges started later read the new tuning; running ranges are told the new rate.
@@ -61,9 +83,15 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
   };
   setHandler(setTuningUpdate, retune, { validator: validateTuningChange(() => plan) });
   const runRange = async (job: RangeJob) => {
+    const pass = plan!.passes[job.pass];
+    const ofPass = jobs.filter((j) => j.pass === job.pass);
+    if (job === ofPass[0]) log.info('pass started', { pass: pass.name, cars: pass.total, ranges: ofPass.length });
     try {
-      progress.rangeFinished(job.index, job.pass, await children.run(rangeChild(workflowId, job, jobs.length, tuning!, pause.paused)));
+      const result = await children.run(rangeChild(workflowId, job, jobs.length, tuning!, pause.paused));
+      if (progress.rangeFinished(job.index, job.pass, result)) log.info('range recovered', { range: job.index });
+      if (ofPass.every((j) => progress.finished(j.index))) log.info('pass finished', { pass: pass.name, cars: pass.total, seen: progress.passSeen.get(job.pass) ?? 0 });
       show();
+      logProgress();
     } finally {
       scheduler!.stopped();
       progress.rangeStopped(job.index);
@@ -73,6 +101,7 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
     state = status === 'completed' ? 'finishing' : status;
     show();
     const summary = await closeRun({ status, runId, workflowId, mode: plan?.mode ?? requestedMode(input), plan, tuning, rangesTotal: jobs.length, progress, failure });
+    log.info('run finished', { ...summary, ...(failure ? { failure } : {}) });
     if (status === 'completed') state = summary.status === 'unverified' ? 'unverified' : 'completed';
     show();
     await handlersFinished();
@@ -83,11 +112,21 @@ export async function SyncCarsWorkflow(input: SyncInput = {}): Promise<SyncSumma
     plan = await planRun(() => startRun({ workflowId, runId, input }), () => pause.paused);
     tuning = plan.tuning;
     jobs = planRanges(plan);
+    log.info('run started', { mode: plan.mode, cars: plan.total, ranges: jobs.length, passes: plan.passes.map(({ name, total }) => ({ name, cars: total })), notes: plan.notes });
     scheduler = new RangeScheduler(jobs, tuning.concurrency);
     state = 'running';
     show();
+    void limitPause(() => pause.paused, tuning.maxPauseSeconds, () => {
+      pauseOutlived = true;
+      scheduler!.fail(new CancelledFailure(`paused longer than maxPauseSeconds (${tuning!.maxPauseSeconds} s)`));
+      children.cancel();
+    });
     await runRanges(scheduler, () => pause.paused, runRange, () => patched(PATCHES.cancelSiblings) && children.cancel());
   } catch (err) {
+    if (pauseOutlived) {
+      plan!.notes.push(`cancelled: paused longer than maxPauseSeconds (${tuning!.maxPauseSeconds} s); nothing was marked removed`);
+      return close('cancelled');
+    }
     const cancelled = isCancellation(err);
     await close(cancelled ? 'cancelled' : 'failed', cancelled ? undefined : failureOf(err));
     throw cancelled ? err : explain(err);
@@ -139,6 +178,23 @@ async function tellRate(children: RangeChildren, requestsPerSecond: number): Pro
 /** Lets the handlers of messages that came in while the run closed finish before the run ends. */
 async function handlersFinished(): Promise<void> {
   if (patched(PATCHES.awaitHandlers)) await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
+}
+
+/**
+ * Calls `outlived` once a pause lasts longer than `maxPauseSeconds` (0: no limit). Its timer exists
+ * only while the run is paused; runs that recorded a pause before the patch replay without it.
+ */
+async function limitPause(paused: () => boolean, maxPauseSeconds: number, outlived: () => void): Promise<void> {
+  try {
+    for (;;) {
+      await condition(paused);
+      if (!(maxPauseSeconds > 0 && patched(PATCHES.maxPause))) await condition(() => !paused());
+      else if (!(await condition(() => !paused(), maxPauseSeconds * 1000))) return outlived();
+    }
+  } catch (err) {
+    // A cancelled run stops watching its pause; its own close reports the cancellation.
+    if (!isCancellation(err)) throw err;
+  }
 }
 
 /** Plans the run; planning that finds the run paused goes on once it is resumed. */

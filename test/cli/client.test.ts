@@ -30,6 +30,9 @@ describe('the sync CLI', () => {
   it('starts, shows, pauses, resumes, tunes and follows a sync to its summary', async () => {
     const id = `cli-${Date.now()}`;
     expect(await cli(['start', '--id', id])).toContain(`started SyncCarsWorkflow ${id}`);
+    const started = await h.client.workflow.getHandle(id).describe();
+    expect(started.memo).toEqual({ mode: 'full', trigger: 'manual' });
+    expect(await started.staticSummary()).toBe('carsync full sync, started by hand');
     while (h.sim.stats.requests < 5) await sleep(50);
     expect(await cli(['pause', '--id', id])).toBe(`pause sent to ${id}\n`);
     await sleep(500);
@@ -68,7 +71,13 @@ describe('the sync CLI', () => {
     expect(described.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 3, end: 3, step: 1 }], minute: [{ start: 0, end: 0, step: 1 }] });
     expect(described.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
     expect(described.policies.catchupWindow).toBe(2 * 3600 * 1000);
-    expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'SyncCarsWorkflow', taskQueue: h.taskQueue });
+    expect(described.action).toMatchObject({
+      type: 'startWorkflow',
+      workflowType: 'SyncCarsWorkflow',
+      taskQueue: h.taskQueue,
+      memo: { mode: 'full', trigger: 'schedule' },
+      staticSummary: 'carsync full sync, scheduled',
+    });
     await expect(cli(['schedule', 'create'])).rejects.toThrow('already exists');
 
     expect(await cli(['schedule', 'trigger'])).toContain(`triggered ${SCHEDULE_IDS.full}`);
@@ -79,6 +88,9 @@ describe('the sync CLI', () => {
     }
     const summary = await h.client.workflow.getHandle(runs[0]).result();
     expect(summary).toMatchObject({ status: 'completed', mode: 'full' });
+    const scheduled = await h.client.workflow.getHandle(runs[0]).describe();
+    expect(scheduled.memo).toEqual({ mode: 'full', trigger: 'schedule' });
+    expect(await scheduled.staticSummary()).toBe('carsync full sync, scheduled');
 
     expect(await cli(['schedule', 'update', '--cron', '30 1 * * *', '--incremental-cron', '0 * * * *'])).toMatch(
       /updated carsync-nightly-full: 30 1 \* \* \* \(UTC\)\ncreated carsync-hourly-incremental: 0 \* \* \* \*/,

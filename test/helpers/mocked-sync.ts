@@ -51,7 +51,7 @@ export class MockedSync {
     this.plan = {
       runId: randomUUID(),
       mode: 'full',
-      tuning: { pageSize: 100, concurrency: 2, requestsPerSecond: 0, batchSize: 100, pagesPerRange: 5, maxRemovalShare: 0.1, giveUpAfterSeconds: 3600, priorityMakes: [], incrementalOverlapSeconds: 60, ...tuning },
+      tuning: { pageSize: 100, concurrency: 2, requestsPerSecond: 0, batchSize: 100, pagesPerRange: 5, maxRemovalShare: 0.1, giveUpAfterSeconds: 3600, priorityMakes: [], incrementalOverlapSeconds: 60, maxPauseSeconds: 1800, ...tuning },
       total: cars,
       passes: [{ name: 'all makes', filter: {}, total: cars, firstId: 1, lastId: cars, trackRemovals: true, revisits: false }],
       highWaterMark: new Date(0).toISOString(),

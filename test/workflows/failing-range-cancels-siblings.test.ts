@@ -18,7 +18,7 @@ const CARS = 3_000;
 const plan = (runId: string): RunPlan => ({
   runId,
   mode: 'full',
-  tuning: { pageSize: 1000, concurrency: 3, requestsPerSecond: 0, batchSize: 1000, pagesPerRange: 1, maxRemovalShare: 0.1, giveUpAfterSeconds: 60, priorityMakes: [], incrementalOverlapSeconds: 0 },
+  tuning: { pageSize: 1000, concurrency: 3, requestsPerSecond: 0, batchSize: 1000, pagesPerRange: 1, maxRemovalShare: 0.1, giveUpAfterSeconds: 60, priorityMakes: [], incrementalOverlapSeconds: 0, maxPauseSeconds: 1800 },
   total: CARS,
   passes: [{ name: 'all', filter: {}, total: CARS, firstId: 1, lastId: CARS, trackRemovals: true, revisits: false }],
   highWaterMark: new Date().toISOString(),

@@ -4,7 +4,7 @@ import { MockedSync, timeSkippingEnvironment, until, withWorker } from '../../he
 
 const CARS = 3_000;
 
-describe('a pause of hours (time-skipping)', () => {
+describe('a pause of hours with no maxPauseSeconds (time-skipping)', () => {
   let env: TestWorkflowEnvironment;
   beforeAll(async () => {
     env = await timeSkippingEnvironment();
@@ -12,7 +12,7 @@ describe('a pause of hours (time-skipping)', () => {
   afterAll(() => env?.teardown());
 
   it('interrupts the pages in flight, starts none while paused, times nothing out, and the run completes exact after resume', async () => {
-    const sync = new MockedSync(CARS);
+    const sync = new MockedSync(CARS, { maxPauseSeconds: 0 });
     let release!: () => void;
     sync.gate = new Promise((r) => (release = r));
     await withWorker(env, sync, async (start) => {

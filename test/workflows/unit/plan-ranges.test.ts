@@ -12,7 +12,7 @@ function random(seed: number): () => number {
   };
 }
 
-const TUNING: Tuning = { pageSize: 100, concurrency: 4, requestsPerSecond: 0, batchSize: 100, pagesPerRange: 10, maxRemovalShare: 0.1, giveUpAfterSeconds: 60, priorityMakes: [], incrementalOverlapSeconds: 0 };
+const TUNING: Tuning = { pageSize: 100, concurrency: 4, requestsPerSecond: 0, batchSize: 100, pagesPerRange: 10, maxRemovalShare: 0.1, giveUpAfterSeconds: 60, priorityMakes: [], incrementalOverlapSeconds: 0, maxPauseSeconds: 1800 };
 
 function plan(passes: Pass[], tuning: Partial<Tuning> = {}): RunPlan {
   return { runId: 'run', mode: 'full', tuning: { ...TUNING, ...tuning }, total: passes.reduce((n, p) => n + p.total, 0), passes, highWaterMark: '', notes: [], startedAtMs: 0 };
