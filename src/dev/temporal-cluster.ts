@@ -91,10 +91,11 @@ export async function findOrInstallTemporalServer(): Promise<TemporalServerInsta
     const staged = installAt(staging);
     fs.cpSync(path.join(moduleDir, SCHEMA_DIR), staged.schemaDir, { recursive: true });
     fs.copyFileSync(path.join(moduleDir, CONFIG_TEMPLATE), staged.configTemplate);
-    // The module cache is read-only; copies that stay so could not be deleted by their owner.
+    // The module cache is read-only; copies that stay so could not be deleted by their owner. The binaries stay executable.
     for (const entry of ['.', ...fs.readdirSync(staging, { recursive: true, encoding: 'utf8' })]) {
       const file = path.join(staging, entry);
-      fs.chmodSync(file, fs.statSync(file).isDirectory() ? 0o755 : 0o644);
+      const { mode } = fs.statSync(file);
+      fs.chmodSync(file, mode & 0o111 ? 0o755 : 0o644);
     }
     try {
       fs.renameSync(staging, INSTALL_DIR);
