@@ -18,11 +18,11 @@ export interface StartRunInput {
 
 /** Validates the run's input, records the run in the ledger, and plans its passes over the listing. */
 export function createStartRun({ pool, api, limiter, temporal, defaults }: ActivityDeps) {
-  const survey = (filter: ListingFilter, tuning: Tuning) => {
-    const { info, cancellationSignal: signal } = Context.current();
-    // The calling workflow's run is the sync run (SyncCarsWorkflow never continues as new), which records its pauses.
-    const runId = info.workflowExecution!.runId;
-    return surveyListing(api, () => limiter.acquire({ runId, requestsPerSecond: tuning.requestsPerSecond, lanes: tuning.concurrency, signal }), filter);
+  /** Surveys a filter's listing with the run's requests: paced, and stopped by its recorded pause. */
+  const surveyer = (runId: string, tuning: Tuning): Survey => {
+    const { cancellationSignal: signal } = Context.current();
+    const acquire = () => limiter.acquire({ runId, requestsPerSecond: tuning.requestsPerSecond, lanes: tuning.concurrency, signal });
+    return (filter) => surveyListing(api, acquire, filter);
   };
   return async function startRun(args: StartRunInput): Promise<RunPlan> {
     try {
@@ -39,6 +39,7 @@ export function createStartRun({ pool, api, limiter, temporal, defaults }: Activ
     const { mode: requested = 'full', ...overrides } = parsed.input;
     const tuning: Tuning = { ...defaults, ...stripUndefined(overrides) };
     const notes = await claimTables(pool, temporal, { workflowId, runId, mode: requested });
+    const survey = surveyer(runId, tuning);
 
     let mode: SyncMode = requested;
     let passes: Pass[];
@@ -49,11 +50,11 @@ export function createStartRun({ pool, api, limiter, temporal, defaults }: Activ
         mode = 'full';
       } else {
         const updatedSince = new Date(since.getTime() - tuning.incrementalOverlapSeconds * 1000).toISOString();
-        passes = [{ ...(await survey({ updatedSince }, tuning)), name: `changed since ${updatedSince}`, trackRemovals: false, revisits: false }];
+        passes = [{ ...(await survey({ updatedSince })), name: `changed since ${updatedSince}`, trackRemovals: false, revisits: false }];
         notes.push('incremental runs cannot see delistings: no car was marked removed (a full sync does that)');
       }
     }
-    if (mode === 'full') passes = await fullPasses(tuning, notes);
+    if (mode === 'full') passes = await fullPasses(tuning, survey, notes);
     // Planning's requests have told the worker the upstream's limit: the run is laid out for the rate it will get.
     const advertised = api.advertisedLimit();
     const paced = pacedRate(tuning.requestsPerSecond, advertised);
@@ -84,7 +85,7 @@ export function createStartRun({ pool, api, limiter, temporal, defaults }: Activ
    * the second pass reads everything (the priority cars twice): only a pass that reads a car can tell
    * that it was delisted.
    */
-  async function fullPasses(tuning: Tuning, notes: string[]): Promise<Pass[]> {
+  async function fullPasses(tuning: Tuning, survey: Survey, notes: string[]): Promise<Pass[]> {
     const wanted = tuning.priorityMakes;
     // A scan of every car: only worth it when there are priority makes to split off.
     const stored = wanted.length
@@ -98,9 +99,9 @@ export function createStartRun({ pool, api, limiter, temporal, defaults }: Activ
     const split = priority.makes.length > 0 && (others.makes.length > 0 || firstSync);
     // The surveys are independent: asked at once, planning takes two round trips instead of six.
     const [everything, first, rest] = await Promise.all([
-      survey({}, tuning),
-      split ? survey({ makes: priority.makes }, tuning) : undefined,
-      split && leftOut.length === 0 ? survey({ makes: others.makes }, tuning) : undefined,
+      survey({}),
+      split ? survey({ makes: priority.makes }) : undefined,
+      split && leftOut.length === 0 ? survey({ makes: others.makes }) : undefined,
     ]);
     const all: Pass = { ...everything, name: 'all makes', trackRemovals: true, revisits: false };
     if (priority.makes.length === 0 || everything.total === 0) return [all];
@@ -130,11 +131,13 @@ export function createStartRun({ pool, api, limiter, temporal, defaults }: Activ
       return [firstPass, { ...all, revisits: true }];
     }
     const updatedSince = new Date(since.getTime() - tuning.incrementalOverlapSeconds * 1000).toISOString();
-    const changed = await survey({ updatedSince }, tuning);
+    const changed = await survey({ updatedSince });
     notes.push(`${unselected} listed cars have a make no filter selects: a third pass read the ${changed.total} cars changed since ${updatedSince}, of all makes`);
     return [firstPass, restPass, { ...changed, name: `changed since ${updatedSince}, all makes`, trackRemovals: false, revisits: true }];
   }
 }
+
+type Survey = (filter: ListingFilter) => ReturnType<typeof surveyListing>;
 
 function round(n: number): number {
   return Math.round(n * 100) / 100;
