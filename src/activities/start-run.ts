@@ -95,7 +95,7 @@ export function createStartRun({ pool, api, limiter, temporal, defaults }: Activ
     const others = makeFilter(stored);
     const leftOut = [...priority.leftOut, ...others.leftOut];
     // The very first sync has no makes to name for "the rest": priority makes first, then everything.
-    const firstSync = stored.length === 0 && (await pool.query<{ empty: boolean }>('SELECT NOT EXISTS (SELECT 1 FROM cars) AS empty')).rows[0].empty;
+    const firstSync = priority.makes.length > 0 && stored.length === 0 && (await pool.query<{ empty: boolean }>('SELECT NOT EXISTS (SELECT 1 FROM cars) AS empty')).rows[0].empty;
     const split = priority.makes.length > 0 && (others.makes.length > 0 || firstSync);
     // The surveys are independent: asked at once, planning takes two round trips instead of six.
     const [everything, first, rest] = await Promise.all([
