@@ -12,6 +12,7 @@ import { createSimulator, type Simulator, type SimulatorOptions } from '../../sr
 import type { SyncInput, SyncSummary } from '../../src/sync-types';
 import { buildWorker, type RunningWorker } from '../../src/worker';
 import { freshDatabase, testTemporalAddress } from './servers';
+import { spawnWorker, type WorkerProcess } from './worker-process';
 
 // Worker chatter, and the warnings of the retries these tests provoke on purpose, would bury the output.
 try {
@@ -140,4 +141,18 @@ export async function selectCars(pool: Pool, where = ''): Promise<Car[]> {
 /** A Car with its timestamps normalised, so RFC 3339 texts with different offsets compare by instant. */
 export function normalized(car: Car): Car {
   return { ...car, listed_at: new Date(car.listed_at).toISOString(), updated_at: new Date(car.updated_at).toISOString() };
+}
+
+/** A worker process of its own (`npm run worker`, as an operator runs it) on a new task queue, against the harness's servers. */
+export function spawnHarnessWorker(h: Harness, label: string, env: Record<string, string>): { worker: WorkerProcess; taskQueue: string } {
+  const taskQueue = `carsync-${label}-${randomUUID()}`;
+  const worker = spawnWorker({
+    TEMPORAL_ADDRESS: testTemporalAddress(),
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    DATABASE_URL: h.databaseUrl,
+    CARS_API_URL: h.sim.url,
+    CARSYNC_METRICS_PORT: '0',
+    ...env,
+  });
+  return { worker, taskQueue };
 }

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { SyncSummary } from '../../src/sync-types';
 import { progressQuery } from '../../src/workflows/messages';
-import { testTemporalAddress } from '../helpers/servers';
-import { startHarness, type Harness } from '../helpers/sync-harness';
-import { spawnWorker, type WorkerProcess } from '../helpers/worker-process';
+import { spawnHarnessWorker, startHarness, type Harness } from '../helpers/sync-harness';
+import type { WorkerProcess } from '../helpers/worker-process';
 
 const KEY = 'run-log-key';
 
@@ -21,18 +20,12 @@ describe("the worker's log of a run", () => {
   let taskQueue: string;
   beforeAll(async () => {
     h = await startHarness({ simulator: { seed: 71, size: 3_000, apiKey: KEY }, env: { CARS_API_KEY: KEY } });
-    taskQueue = `carsync-run-log-${randomUUID()}`;
-    worker = spawnWorker({
-      TEMPORAL_ADDRESS: testTemporalAddress(),
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      DATABASE_URL: h.databaseUrl,
-      CARS_API_URL: h.sim.url,
+    ({ worker, taskQueue } = spawnHarnessWorker(h, 'run-log', {
       CARS_API_KEY: KEY,
       CARSYNC_PAGE_SIZE: '100',
       // Ranges of many pages, so they report pages to the run on their way.
       CARSYNC_PAGES_PER_RANGE: '1000',
-      CARSYNC_METRICS_PORT: '0',
-    });
+    }));
   });
   afterAll(async () => {
     await worker?.kill();

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { progressQuery } from '../../src/workflows/messages';
 import { containsText } from '../helpers/history';
-import { testTemporalAddress } from '../helpers/servers';
-import { normalized, startHarness, type Harness } from '../helpers/sync-harness';
-import { spawnWorker, type WorkerProcess } from '../helpers/worker-process';
+import { normalized, spawnHarnessWorker, startHarness, type Harness } from '../helpers/sync-harness';
+import type { WorkerProcess } from '../helpers/worker-process';
 
 const KEY = 'sk-live-SECRET-31337';
 
@@ -19,17 +18,7 @@ describe('the API key, even when the upstream echoes it', () => {
       env: { CARS_API_KEY: KEY },
     });
     // `npm run worker` as a process of its own, so its log is what an operator would read; at DEBUG, to log the most.
-    taskQueue = `carsync-secrets-${randomUUID()}`;
-    worker = spawnWorker({
-      TEMPORAL_ADDRESS: testTemporalAddress(),
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      DATABASE_URL: h.databaseUrl,
-      CARS_API_URL: h.sim.url,
-      CARS_API_KEY: KEY,
-      CARSYNC_PAGE_SIZE: '100',
-      CARSYNC_LOG_LEVEL: 'DEBUG',
-      CARSYNC_METRICS_PORT: '0',
-    });
+    ({ worker, taskQueue } = spawnHarnessWorker(h, 'secrets', { CARS_API_KEY: KEY, CARSYNC_PAGE_SIZE: '100', CARSYNC_LOG_LEVEL: 'DEBUG' }));
   });
   afterAll(async () => {
     await worker?.kill();
