@@ -157,10 +157,12 @@ describe.each(bundles)('a sync started on $name', ({ codePath }) => {
     // The old code has recorded the pause and told every range: the current code replays all of it.
     await watcher.unlessBroken(atRest(h.client, taskQueue));
     expect((await handle.query(progressQuery)).state).toBe('paused');
+    const requestsPaused = h.sim.stats.requests;
     await old.close();
 
     await h.startWorkerWith({}, { taskQueue });
     expect((await watcher.unlessBroken(handle.query(progressQuery))).state).toBe('paused');
+    expect(h.sim.stats.requests).toBe(requestsPaused);
     await handle.signal(resumeSignal);
     const summary = (await watcher.unlessBroken(handle.result())) as SyncSummary;
     await watcher.stop();
