@@ -33,7 +33,9 @@ async function main(): Promise<void> {
   const short = git('rev-parse', '--short=7', commit);
   const installed = (JSON.parse(readFileSync(require.resolve(`${SDK_PACKAGE}/package.json`), 'utf8')) as { version: string }).version;
   const locked = lockedSdkVersion(commit);
-  if (locked !== installed) throw new Error(`${short} locked ${SDK_PACKAGE} ${locked ?? '(none)'}, but ${installed} is installed: record it from a checkout of ${short} after npm ci`);
+  if (locked !== installed) {
+    throw new Error(`${short} locked ${SDK_PACKAGE} ${locked ?? '(none)'}, but ${installed} is installed: record it from a checkout of ${short} after npm ci`);
+  }
 
   const work = mkdtempSync(path.join(tmpdir(), `carsync-bundle-${short}-`));
   try {

@@ -27,7 +27,10 @@ const POLL_MS = 250;
 
 const { WorkflowTaskFailedCause } = temporal.api.enums.v1;
 /** Workflow task failures that mean the current code cannot carry on a run: not replay-safe, or throwing. */
-const BREAKING_CAUSES = new Set([WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR, WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE]);
+const BREAKING_CAUSES = new Set([
+  WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR,
+  WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
+]);
 
 const defer = cleanupAfterEach();
 
