@@ -3,7 +3,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkerOptions } from '@temporalio/worker';
 import { Pool, types } from 'pg';
 import type { Car } from '../../src/car';
 import { loadWorkerConfig } from '../../src/config';
@@ -43,6 +43,13 @@ export interface HarnessOptions {
   env?: Record<string, string>;
 }
 
+export interface WorkerPlacement {
+  /** Poll this task queue (another worker's too) rather than one of its own. */
+  taskQueue?: string;
+  /** Run this workflow code (a recorded release's bundle) rather than the current code. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
 export interface TestWorker {
   taskQueue: string;
   worker: RunningWorker & { done: Promise<void> };
@@ -59,7 +66,7 @@ export interface Harness {
   databaseUrl: string;
   start(input?: SyncInput, workflowId?: string): Promise<WorkflowHandleWithFirstExecutionRunId>;
   sync(input?: SyncInput): Promise<SyncSummary>;
-  startWorkerWith(env?: Record<string, string>): Promise<TestWorker>;
+  startWorkerWith(env?: Record<string, string>, placement?: WorkerPlacement): Promise<TestWorker>;
   listedCars(): Promise<Car[]>;
   close(): Promise<void>;
 }
@@ -76,9 +83,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const bundle = await workflowBundle();
   const workers: (RunningWorker & { done: Promise<void> })[] = [];
 
-  /** A worker on a task queue of its own, configured like the harness's but for `env`. */
-  const workerWith = async (env: Record<string, string> = {}): Promise<TestWorker> => {
-    const taskQueue = `carsync-test-${randomUUID()}`;
+  /** A worker on a task queue of its own, configured like the harness's but for `env` (and `placement`). */
+  const workerWith = async (env: Record<string, string> = {}, placement: WorkerPlacement = {}): Promise<TestWorker> => {
+    const taskQueue = placement.taskQueue ?? `carsync-test-${randomUUID()}`;
     const config = loadWorkerConfig({
       TEMPORAL_ADDRESS: address,
       TEMPORAL_TASK_QUEUE: taskQueue,
@@ -89,7 +96,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ...options.env,
       ...env,
     });
-    const built = await buildWorker(config, { workflowBundle: bundle });
+    const built = await buildWorker(config, { workflowBundle: placement.workflowBundle ?? bundle });
     const running = { ...built, done: built.run() };
     workers.push(running);
     const start = (input: SyncInput = {}, workflowId = `sync-${randomUUID()}`) =>
