@@ -1,26 +1,14 @@
-import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { History } from '@temporalio/common/lib/proto-utils';
 import { findOrInstallTemporalCli, startTemporalDevServer, type TemporalDevServer } from '../../src/dev/temporal';
 import type { SyncSummary } from '../../src/sync-types';
 import { pauseSignal, progressQuery, resumeSignal, setTuningUpdate } from '../../src/workflows/messages';
-import { containsText } from '../helpers/history';
+import { containsText, runsFrom } from '../helpers/history';
 import { normalized, startHarness, type Harness } from '../helpers/sync-harness';
 
 /** The parent is told to continue as new at this many events, so a small sync spans several runs. */
 const SUGGEST_AT = 40;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Every run of the sync's parent so far, first to latest, following continue-as-new. */
-async function parentRuns(client: Client, workflowId: string, firstRunId: string): Promise<{ runId: string; history: History }[]> {
-  const runs = [];
-  for (let runId: string | null | undefined = firstRunId; runId; ) {
-    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    runs.push({ runId, history });
-    runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
-  }
-  return runs;
-}
 
 async function untilState(handle: WorkflowHandle, state: string): Promise<void> {
   while ((await handle.query(progressQuery)).state !== state) await sleep(50);
@@ -44,7 +32,7 @@ describe('the parent continues as new when Temporal suggests it', () => {
 
   it('keeps its ledger run, pause and tuning across runs, refuses a second sync meanwhile, and ends exact', async () => {
     const handle = await h.start({ requestsPerSecond: 40 });
-    const runs = () => parentRuns(h.client, handle.workflowId, handle.firstExecutionRunId);
+    const runs = () => runsFrom(h.client, handle.workflowId, handle.firstExecutionRunId);
 
     // Early: a pause and a retune.
     await untilState(handle, 'running');
