@@ -1,6 +1,7 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { findOrInstallTemporalCli, startTemporalDevServer, type TemporalDevServer } from '../../src/dev/temporal';
+import { parseCommand, run, type Command } from '../../src/client';
 import type { SyncSummary } from '../../src/sync-types';
 import { pauseSignal, progressQuery, resumeSignal, setTuningUpdate } from '../../src/workflows/messages';
 import { containsText, runsFrom } from '../helpers/history';
@@ -71,5 +72,11 @@ describe('the parent continues as new when Temporal suggests it', () => {
 
     const { rows } = await h.pool.query('SELECT run_id, status FROM sync_runs ORDER BY started_at');
     expect(rows.filter((r) => r.status !== 'failed')).toEqual([{ run_id: handle.firstExecutionRunId, status: 'completed' }]);
+
+    // `status --json` names the run as the ledger does, by its first run.
+    let printed = '';
+    const config = { address: server.address, namespace: 'default', taskQueue: h.taskQueue };
+    await run(parseCommand(['status', '--id', handle.workflowId, '--json']) as Command, config, { write: (text: string) => ((printed += text), true) });
+    expect(JSON.parse(printed)).toMatchObject({ runId: handle.firstExecutionRunId, status: 'completed' });
   });
 });
