@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import { Pool } from 'pg';
 import { z } from 'zod';
 import { ConfigurationError, loadDatabaseUrl, loadTemporalConfig, parseRunInput, temporalConnectionOptions, type TemporalConfig } from './config';
@@ -279,7 +279,8 @@ export function exitCodeOf(s: SyncSummary): number {
  */
 async function runningSync(client: Client, taskQueue: string): Promise<{ workflowId: string; runId: string } | null> {
   const query = `WorkflowType = '${WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}'`;
-  for await (const execution of client.workflow.list({ query, pageSize: 1 })) return execution;
+  // The ledger names a sync by its first run, which it keeps when it continues as new.
+  for await (const { workflowId, runId, raw } of client.workflow.list({ query, pageSize: 1 })) return { workflowId, runId: raw.firstRunId || runId };
   return null;
 }
 
@@ -321,9 +322,15 @@ async function follow(client: Client, handle: WorkflowHandle, taskQueue: string,
   return result;
 }
 
+/** The ledger's run id of a sync: its first run's, which a sync keeps when it continues as new. */
+function ledgerRunId({ runId, raw }: WorkflowExecutionDescription): string {
+  return raw.workflowExecutionInfo?.firstRunId || runId;
+}
+
 /** `status --json`: one stable object whatever the run's state; fields that do not apply are null. */
 export interface StatusReport {
   workflowId: string;
+  /** The ledger's run id (the first run's), as `runs` lists it. */
   runId: string;
   /** Temporal's status in lower case: running, completed, failed, cancelled, terminated, timed_out, ... */
   status: string;
@@ -419,7 +426,7 @@ export async function run(command: Command, config: TemporalConfig, out: Output 
 /** A run's state; with `--follow`, once it has ended. Text goes to `out` unless `--json` was asked. */
 async function statusOf(client: Client, handle: WorkflowHandle, command: Command, out: Output): Promise<StatusReport> {
   const description = await handle.describe();
-  const base = { workflowId: description.workflowId, runId: description.runId };
+  const base = { workflowId: description.workflowId, runId: ledgerRunId(description) };
   const text = (line: string) => void (command.json || out.write(line));
   text(`${base.workflowId}: ${description.status.name}\n`);
   if (description.status.name === 'RUNNING' && !command.follow) {

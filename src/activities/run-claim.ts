@@ -15,8 +15,8 @@ export interface RunClaim {
 
 /**
  * One sync at a time per database: the run's ledger row says `running` from here until its close.
- * Another `running` row whose workflow Temporal still has open holds the tables, and this run is
- * refused (SyncAlreadyRunningError, naming it). A `running` row whose workflow is closed (terminated
+ * Another `running` row whose workflow Temporal still has open (in its first run or one it continued
+ * as new) holds the tables, and this run is refused (SyncAlreadyRunningError, naming it). A `running` row whose workflow is closed (terminated
  * or timed out, so it never ran its close) is marked `terminated`; then every leftover of runs no
  * longer running (page cursors, removal candidates, anomalies, pause flags) is cleared. Returns notes for the summary.
  */
@@ -29,7 +29,7 @@ export async function claimTables(pool: Pool, temporal: Client, { workflowId, ru
     );
     const notes: string[] = [];
     for (const other of rows) {
-      const status = await workflowStatus(temporal, other.workflow_id, other.run_id);
+      const status = await chainStatus(temporal, other.workflow_id, other.run_id);
       if (status === 'RUNNING') {
         throw new SyncAlreadyRunningError(
           `workflow ${other.workflow_id} (run ${other.run_id}, started ${other.started_at.toISOString()}) is syncing this database: ` +
@@ -51,6 +51,26 @@ export async function claimTables(pool: Pool, temporal: Client, { workflowId, ru
     );
     return notes;
   });
+}
+
+/**
+ * The sync's status in Temporal, from the run its ledger row names (its first): a run that continued
+ * as new is followed to the run that carries it on, which may still be running.
+ */
+async function chainStatus(temporal: Client, workflowId: string, firstRunId: string): Promise<string | null> {
+  for (let runId = firstRunId; ; ) {
+    const status = await workflowStatus(temporal, workflowId, runId);
+    const next = status === 'CONTINUED_AS_NEW' ? await continuedAs(temporal, workflowId, runId) : undefined;
+    if (!next) return status;
+    runId = next;
+  }
+}
+
+/** The run a run continued as: its last event names it. */
+async function continuedAs(temporal: Client, workflowId: string, runId: string): Promise<string | undefined> {
+  const { namespace } = temporal.options;
+  const { history } = await temporal.workflowService.getWorkflowExecutionHistoryReverse({ namespace, execution: { workflowId, runId }, maximumPageSize: 1 });
+  return history?.events?.[0]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId || undefined;
 }
 
 /** The run's status in Temporal (`RUNNING`, `TERMINATED`, ...), or null when Temporal no longer has it. */

@@ -19,6 +19,15 @@ export interface RunStanding {
   rangesRunning: number;
 }
 
+/** The counts a run hands to its next run when it continues as new, once no range is running. */
+export interface CarriedProgress {
+  totals: PageCounts;
+  passSeen: [number, number][];
+  rangesDone: number[];
+  lastPageAtMs: number;
+  lastError: string | null;
+}
+
 /**
  * A run's counts: finished ranges' in `totals`, running ranges' as they report them. Pure, so the
  * progress maths and the Web UI text are unit-tested without a workflow.
@@ -34,6 +43,22 @@ export class RunProgress {
   private lastPageAtMs = 0;
   private readonly rangesDone = new Set<number>();
   private lastError: string | null = null;
+
+  /** The counts of an earlier run of the same sync. */
+  static carried({ totals, passSeen, rangesDone, lastPageAtMs, lastError }: CarriedProgress): RunProgress {
+    const progress = new RunProgress();
+    progress.totals = totals;
+    for (const [pass, seen] of passSeen) progress.passSeen.set(pass, seen);
+    for (const range of rangesDone) progress.rangesDone.add(range);
+    progress.lastPageAtMs = lastPageAtMs;
+    progress.lastError = lastError;
+    return progress;
+  }
+
+  /** The counts to carry; only finished ranges count, since a run hands over once none is running. */
+  carry(): CarriedProgress {
+    return { totals: this.totals, passSeen: [...this.passSeen], rangesDone: [...this.rangesDone], lastPageAtMs: this.lastPageAtMs, lastError: this.lastError };
+  }
 
   /** True when the range was backing off: its page says it recovered. */
   pagesSynced({ finishedAtMs, range, ...counts }: PagesReport): boolean {

@@ -4,13 +4,14 @@
  * before any other make). After a failure nothing more starts. Pure: the workflow waits on `decided`.
  */
 export class RangeScheduler<Job extends { passName: string }> {
-  private next = 0;
   private busy = 0;
   private failure: { error: unknown } | undefined;
 
+  /** `next`: how many jobs an earlier run of the sync started, all of them finished. */
   constructor(
     private readonly jobs: readonly Job[],
     private concurrency: number,
+    private next = 0,
   ) {}
 
   /** The operator's `setTuning`: takes effect as ranges start and stop, never stopping a running one. */
@@ -45,6 +46,16 @@ export class RangeScheduler<Job extends { passName: string }> {
 
   get running(): number {
     return this.busy;
+  }
+
+  /** Jobs started so far: where a next run of the sync starts. */
+  get started(): number {
+    return this.next;
+  }
+
+  /** True while some job has not started yet. */
+  get remaining(): boolean {
+    return this.next < this.jobs.length;
   }
 
   private mayStart(paused: boolean): boolean {

@@ -41,6 +41,8 @@ export interface HarnessOptions {
   simulator?: SimulatorOptions;
   /** Extra worker environment (tuning, timeouts). */
   env?: Record<string, string>;
+  /** A Temporal server of the test's own instead of the run's (one configured differently). */
+  temporalAddress?: string;
 }
 
 export interface WorkerPlacement {
@@ -77,7 +79,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const pool = new Pool({ connectionString: db.url, max: 4 });
   await migrate(pool);
   const sim = await createSimulator({ seed: 7, size: 2_000, ...options.simulator });
-  const address = testTemporalAddress();
+  const address = options.temporalAddress ?? testTemporalAddress();
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
   const bundle = await workflowBundle();

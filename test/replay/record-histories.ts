@@ -24,6 +24,8 @@ const SMALL: HarnessOptions = { simulator: { seed: 301, size: 2_000 }, env: { CA
 const KEYS = ['sim-key'];
 /** A range continues as new once its history is this long (the server's default is 4 Ki events). */
 const SUGGEST_CONTINUE_AS_NEW_AT = 8;
+/** The parent continues as new every few ranges at this length; ranges do too, now and then. */
+const PARENT_SUGGEST_CONTINUE_AS_NEW_AT = 40;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -38,8 +40,8 @@ let cliPath: string | undefined;
 interface Scenario {
   name: string;
   options: HarnessOptions;
-  /** Needs the server that suggests continue-as-new early. */
-  shortHistories?: boolean;
+  /** Needs a server that suggests continue-as-new at this many events. */
+  suggestContinueAsNewAt?: number;
   /** Starts the recorded run (named `workflowId`) and drives it to its end. */
   run(h: Harness, workflowId: string): Promise<void>;
 }
@@ -117,8 +119,23 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'continued-as-new',
     options: { simulator: { seed: 306, size: 2_000, latencyMs: 150 }, env: { CARSYNC_PAGE_SIZE: '50', CARSYNC_CONCURRENCY: '2' } },
-    shortHistories: true,
+    suggestContinueAsNewAt: SUGGEST_CONTINUE_AS_NEW_AT,
     run: async (h, id) => void (await (await h.start({ priorityMakes: [] }, id)).result()),
+  },
+  {
+    name: 'parent-continued-as-new',
+    options: { simulator: { seed: 309, size: 3_000, latencyMs: 30 }, env: { CARSYNC_PAGE_SIZE: '100', CARSYNC_CONCURRENCY: '2', CARSYNC_PAGES_PER_RANGE: '3' } },
+    suggestContinueAsNewAt: PARENT_SUGGEST_CONTINUE_AS_NEW_AT,
+    run: async (h, id) => {
+      // A pause and a retune in the first run, so later runs carry both.
+      const handle = await h.start({ requestsPerSecond: 40 }, id);
+      await untilRequests(h, 6);
+      await handle.signal(pauseSignal);
+      while ((await handle.query(progressQuery)).state !== 'paused') await sleep(50);
+      await handle.executeUpdate(setTuningUpdate, { args: [{ requestsPerSecond: 80, concurrency: 3 }] });
+      await handle.signal(resumeSignal);
+      await handle.result();
+    },
   },
   {
     name: 'failed-auth',
@@ -146,18 +163,25 @@ const SCENARIOS: Scenario[] = [
 /** The closed histories of a parent and of every run of each child it started, by fixture file name. */
 async function closedHistories(client: Client, workflowId: string): Promise<Map<string, Execution>> {
   const files = new Map<string, Execution>();
-  const parent = await untilClosed(client, workflowId);
-  files.set('parent.json', parent);
-  for (const event of parent.history.events ?? []) {
+  await untilClosed(client, workflowId);
+  const firstRunId = (await client.workflow.getHandle(workflowId).describe()).raw.workflowExecutionInfo?.firstRunId;
+  const parents = await runsOf(client, workflowId, firstRunId, 'parent');
+  for (const [file, execution] of parents) files.set(file, execution);
+  for (const event of [...parents.values()].flatMap((parent) => parent.history.events ?? [])) {
     const child = event.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
     if (!child?.workflowId) continue;
-    const name = child.workflowId.slice(workflowId.length + 1);
-    let runId: string | null | undefined = child.runId;
-    for (let run = 1; runId; run++) {
-      const execution = await untilClosed(client, child.workflowId, runId);
-      files.set(run === 1 ? `${name}.json` : `${name}.run-${run}.json`, execution);
-      runId = execution.history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
-    }
+    for (const [file, execution] of await runsOf(client, child.workflowId, child.runId, child.workflowId.slice(workflowId.length + 1))) files.set(file, execution);
+  }
+  return files;
+}
+
+/** A workflow's runs from `runId` on, following continue-as-new, by fixture file name. */
+async function runsOf(client: Client, workflowId: string, runId: string | null | undefined, name: string): Promise<Map<string, Execution>> {
+  const files = new Map<string, Execution>();
+  for (let run = 1; runId; run++) {
+    const execution = await untilClosed(client, workflowId, runId);
+    files.set(run === 1 ? `${name}.json` : `${name}.run-${run}.json`, execution);
+    runId = execution.history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
   }
   return files;
 }
@@ -206,15 +230,16 @@ async function main(): Promise<void> {
   if (scenarios.length < Math.max(1, only.length)) throw new Error(`unknown scenario; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
   cliPath = await findOrInstallTemporalCli();
   const postgres = await startPostgres({ persistent: false });
-  const servers = await Promise.all([
-    startTemporalDevServer({ cliPath, headless: true }),
-    startTemporalDevServer({ cliPath, headless: true, dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': SUGGEST_CONTINUE_AS_NEW_AT } }),
-  ]);
+  // One dev server per continue-as-new threshold the scenarios need (0: the server's default).
+  const thresholds = [...new Set(scenarios.map((s) => s.suggestContinueAsNewAt ?? 0))];
+  const servers = await Promise.all(
+    thresholds.map((at) => startTemporalDevServer({ cliPath, headless: true, dynamicConfig: at ? { 'limit.historyCount.suggestContinueAsNew': at } : undefined })),
+  );
   process.env.CARSYNC_TEST_DATABASE_URL = postgres.url;
   process.env.CARSYNC_TEST_RUN_ID = randomUUID();
   try {
     for (const scenario of scenarios) {
-      process.env.CARSYNC_TEST_TEMPORAL_ADDRESS = servers[scenario.shortHistories ? 1 : 0].address;
+      process.env.CARSYNC_TEST_TEMPORAL_ADDRESS = servers[thresholds.indexOf(scenario.suggestContinueAsNewAt ?? 0)].address;
       await record(scenario);
     }
   } finally {

@@ -9,14 +9,16 @@ try {
 }
 
 /** The scenarios `npm run record:histories` records; a missing one fails here rather than going unreplayed. */
-const SCENARIOS = ['backing-off', 'cancelled', 'continued-as-new', 'failed-auth', 'full-priority', 'incremental', 'paused-resumed', 'retuned'];
+const SCENARIOS = ['backing-off', 'cancelled', 'continued-as-new', 'failed-auth', 'full-priority', 'incremental', 'parent-continued-as-new', 'paused-resumed', 'retuned'];
 
 describe('recorded histories', () => {
   const histories = recordedHistories();
 
-  it('cover every scenario, and a range that continued as new', () => {
+  it('cover every scenario, and a range and a parent that continued as new', () => {
     expect([...new Set(histories.map((h) => h.scenario))]).toEqual(SCENARIOS);
-    expect(histories.some((h) => h.history.events?.some((e) => e.workflowExecutionContinuedAsNewEventAttributes))).toBe(true);
+    const continued = histories.filter((h) => h.history.events?.some((e) => e.workflowExecutionContinuedAsNewEventAttributes));
+    expect(continued.some((h) => h.file.startsWith('range-'))).toBe(true);
+    expect(continued.filter((h) => h.file.startsWith('parent')).length).toBeGreaterThanOrEqual(2);
   });
 
   it('replay on the current workflow code without a nondeterminism error', async () => {

@@ -55,4 +55,13 @@ describe('RangeScheduler', () => {
     expect(s.take(false)).toBeUndefined();
     expect(s.failed).toEqual({ error: 'first' });
   });
+
+  it('carried on by a next run, starts where the earlier run stopped, and says when none is left', () => {
+    const s = new RangeScheduler(jobs('a', 'a', 'b'), 2, 2);
+    expect(s.started).toBe(2);
+    expect(s.remaining).toBe(true);
+    expect(s.take(false)?.index).toBe(3);
+    expect(s.started).toBe(3);
+    expect(s.remaining).toBe(false);
+  });
 });

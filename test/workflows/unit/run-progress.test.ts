@@ -36,4 +36,21 @@ describe('RunProgress', () => {
     p.verification = { verified: false, unverifiedReasons: ['page 3 went backwards'] };
     expect(detailsText(p.snapshot({ ...running, state: 'unverified' }))).toContain('completeness not verified, so nothing was marked removed:\n- page 3 went backwards');
   });
+
+  it('hands its counts to a next run, which goes on from them', () => {
+    const p = new RunProgress();
+    p.rangeFinished(1, 0, { ...pages(1, 400, 14_000), finishedAtMs: 14_000 });
+    p.rangeBackingOff({ range: 2, reason: 'reset', retries: 5, waitSeconds: 20 });
+    p.rangeFinished(2, 1, { ...pages(2, 200, 15_000), retries: 5, finishedAtMs: 15_000 });
+    p.rangeStopped(2);
+    const next = RunProgress.carried(JSON.parse(JSON.stringify(p.carry())));
+    expect(next.snapshot(running)).toEqual(p.snapshot(running));
+    next.rangeFinished(3, 1, { ...pages(3, 100, 16_000), finishedAtMs: 16_000 });
+    expect(next.snapshot(running)).toMatchObject({ carsSeen: 700, retries: 5, rangesDone: 3, lastError: 'range 2: reset (waiting 20 s)' });
+    expect([...next.passSeen]).toEqual([
+      [0, 400],
+      [1, 300],
+    ]);
+    expect(next.finished(1) && next.finished(2)).toBe(true);
+  });
 });
