@@ -46,5 +46,4 @@ EXPOSE 9464
 # The worker drains on SIGTERM (finishes or hands back in-flight work) before exiting.
 STOPSIGNAL SIGTERM
 # node runs the worker itself, with no npm or tsx wrapper in between, so SIGTERM reaches it directly.
-# Its V8 flags are WORKER_NODE_FLAGS in src/worker-settings.ts.
-CMD ["node", "--max-semi-space-size=16", "--min-semi-space-size=16", "dist/worker.js"]
+CMD ["node", "dist/worker.js"]

@@ -14,7 +14,7 @@ import { ConfigurationError, loadWorkerConfig, temporalConnectionOptions, type W
 import { pendingMigrations } from './db/migrate';
 import { jsonLogger } from './logging';
 import { sampleMemory } from './memory-samples';
-import { DATABASE_POOL_SIZE, MAX_CACHED_WORKFLOWS, MAX_CONCURRENT_ACTIVITIES, MAX_CONCURRENT_WORKFLOW_TASKS, TSX_REQUIRE_HOOK } from './worker-settings';
+import { DATABASE_POOL_SIZE, MAX_CACHED_WORKFLOWS, MAX_CONCURRENT_ACTIVITIES, MAX_CONCURRENT_WORKFLOW_TASKS, TSX_REQUIRE_HOOK, WORKFLOWS_ON_MAIN_THREAD } from './worker-settings';
 
 
 export interface RunningWorker {
@@ -56,6 +56,7 @@ export async function buildWorker(
       maxConcurrentActivityTaskExecutions: MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTaskExecutions: MAX_CONCURRENT_WORKFLOW_TASKS,
       maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
+      debugMode: WORKFLOWS_ON_MAIN_THREAD,
       // Heartbeats bring a range's pause or retune to its running activity: within a second.
       maxHeartbeatThrottleInterval: '1 second',
       // A workflow task waiting on a dead worker's sticky queue goes to the shared queue after this (10 s by

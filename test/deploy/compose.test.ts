@@ -455,15 +455,14 @@ describe('Dockerfile', () => {
     for (const source of ['db', 'package.json']) expect(copies.some((c) => c.split(/\s+/).includes(source))).toBe(true);
     expect(copies.some((c) => c.includes('--from=build') && c.includes('node_modules'))).toBe(true);
     for (const name of ['worker', 'migrate', 'simulator']) {
-      // node's own flags (the worker's are in src/worker-settings.ts), then the script.
-      const command = (commandOf(services[name]).length > 0 ? commandOf(services[name]) : ops(runtime, 'CMD').flatMap(execForm)).filter((arg) => !arg.startsWith('--'));
+      const command = commandOf(services[name]).length > 0 ? commandOf(services[name]) : ops(runtime, 'CMD').flatMap(execForm);
       expect({ name, command: command.slice(0, 2) }).toEqual({ name, command: ['node', expect.stringMatching(/^dist\/.+\.js$/)] });
       // tsconfig.build.json compiles src/X.ts to dist/X.js.
       expect(existsSync(path.join(root, command[1].replace(/^dist\//, 'src/').replace(/\.js$/, '.ts')))).toBe(true);
     }
 
     const cmd = [...ops(runtime, 'ENTRYPOINT').flatMap(execForm), ...ops(runtime, 'CMD').flatMap(execForm)];
-    expect(cmd.filter((arg) => !arg.startsWith('--'))).toEqual(['node', 'dist/worker.js']);
+    expect(cmd).toEqual(['node', 'dist/worker.js']);
   });
 
   it('builds a bundle that src/worker.ts loads when CARSYNC_WORKFLOW_BUNDLE is set', () => {
