@@ -37,7 +37,8 @@ export function spawnWorker(env: Record<string, string>): WorkerProcess {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !WORKER_CONFIG.test(name)));
   const child = spawn(process.execPath, WORKER_ARGS, {
     cwd: REPO_ROOT,
-    env: { ...inherited, ...WORKER_ENV, ...env },
+    // The run's workflow bundle when a test has written it, so the worker need not bundle at start-up.
+    env: { ...inherited, ...WORKER_ENV, ...(existsSync(bundleFile()) ? { CARSYNC_WORKFLOW_BUNDLE: bundleFile() } : {}), ...env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -73,7 +74,7 @@ export function spawnWorker(env: Record<string, string>): WorkerProcess {
  * (`CARSYNC_WORKFLOW_BUNDLE`) instead of bundling at start-up.
  */
 export async function testWorkflowBundle(): Promise<{ code: string; codePath: string }> {
-  const file = join(tmpdir(), `carsync-test-bundle-${process.env.CARSYNC_TEST_RUN_ID ?? process.ppid}.js`);
+  const file = bundleFile();
   if (existsSync(file)) return { code: readFileSync(file, 'utf8'), codePath: file };
   const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quiet });
@@ -82,6 +83,11 @@ export async function testWorkflowBundle(): Promise<{ code: string; codePath: st
   writeFileSync(partial, code);
   renameSync(partial, file);
   return { code, codePath: file };
+}
+
+/** The run's workflow bundle file, shared by the test files of one run. */
+function bundleFile(): string {
+  return join(tmpdir(), `carsync-test-bundle-${process.env.CARSYNC_TEST_RUN_ID ?? process.ppid}.js`);
 }
 
 /** A port that was free a moment ago, for a server that must come back on the same one. */
