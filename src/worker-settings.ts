@@ -17,8 +17,8 @@ export const MAX_CONCURRENT_WORKFLOW_TASKS = 32;
 
 /**
  * Workflows kept in memory between their tasks. A run keeps its parent and its running ranges (9 at the
- * default concurrency); the SDK's default sizes the cache from the heap limit (2,310 on a 24 GB host), and
- * every finished range stayed in it until evicted. A workflow that falls out is replayed from history.
+ * default concurrency); the SDK's default sizes the cache from the heap limit (2,310 on a 24 GB host), which
+ * many runs on one worker could fill. A workflow that falls out is replayed from history.
  */
 export const MAX_CACHED_WORKFLOWS = 64;
 
