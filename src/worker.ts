@@ -16,7 +16,6 @@ import { jsonLogger } from './logging';
 import { sampleMemory } from './memory-samples';
 import { DATABASE_POOL_SIZE, MAX_CACHED_WORKFLOWS, MAX_CONCURRENT_ACTIVITIES, MAX_CONCURRENT_WORKFLOW_TASKS, TSX_REQUIRE_HOOK, WORKFLOWS_ON_MAIN_THREAD } from './worker-settings';
 
-
 export interface RunningWorker {
   worker: Worker;
   /** Runs until shutdown (SIGINT/SIGTERM or `worker.shutdown()`), then releases every connection. */
@@ -84,8 +83,8 @@ export async function buildWorker(
 }
 
 /**
- * Bundles the workflow code in a child process and returns the file. Webpack, run in the worker
- * itself, left about 80 MB of its modules and caches in the worker's heap for good.
+ * Bundles the workflow code in a child process and returns the file: webpack, run in the worker
+ * itself, left its modules and caches in the worker's heap for good.
  */
 async function bundleInChildProcess(dir: string): Promise<string> {
   const file = join(dir, 'workflow-bundle.js');
