@@ -28,10 +28,12 @@ WORKDIR /app
 # CARSYNC_WORKFLOW_BUNDLE: the worker loads this prebuilt bundle instead of bundling the workflows at
 # start-up. CARSYNC_METRICS_PORT: the Prometheus endpoint (/metrics) that the compose health check
 # probes. npm in the container must not try to reach the registry for update checks.
+# MALLOC_ARENA_MAX: glibc's arenas for the worker's threads (src/worker-settings.ts says why).
 ENV NODE_ENV=production \
     CARSYNC_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js \
     CARSYNC_METRICS_PORT=9464 \
-    NPM_CONFIG_UPDATE_NOTIFIER=false
+    NPM_CONFIG_UPDATE_NOTIFIER=false \
+    MALLOC_ARENA_MAX=2
 # Everything stays owned by root and read-only to the app user: the process cannot rewrite its code.
 COPY --from=build /app/node_modules ./node_modules
 COPY package.json package-lock.json ./

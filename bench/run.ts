@@ -1,26 +1,33 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { Pool } from 'pg';
 import { z } from 'zod';
+import { loadWorkerConfig } from '../src/config';
 import { migrate } from '../src/db/migrate';
 import { startPostgres } from '../src/dev/postgres';
 import { freePort } from '../src/dev/processes';
 import { startTemporalDevServer } from '../src/dev/temporal';
+import type { MemorySample } from '../src/memory-samples';
 import type { SyncInput, SyncSummary } from '../src/sync-types';
+import { WORKER_ENV, WORKER_SOURCE_NODE_ARGS } from '../src/worker-settings';
+import type { FloorResult } from './floor';
 import { naiveSync } from './naive';
 
 const ROOT = join(__dirname, '..');
-const SCENARIOS = ['cold', 'unchanged', 'changed', 'ratelimited', 'naive', 'scale'] as const;
-const USAGE = `usage: npm run bench [-- --cars N --latency-ms MS --rate-limit RPS --naive-cars N --concurrency N --scenarios a,b --json FILE --cpu-prof DIR]
+const SCENARIOS = ['cold', 'floor', 'unchanged', 'changed', 'ratelimited', 'naive', 'scale'] as const;
+const USAGE = `usage: npm run bench [-- --cars N --latency-ms MS --rate-limit RPS --naive-cars N --concurrency N --scenarios a,b --nice N --json FILE --cpu-prof DIR]
 
 Brings up PostgreSQL, the Temporal dev server, the simulator and a worker (each its own process),
 runs the scenarios one after the other in one run, and prints one table. --concurrency sets every
-sync's ranges at once (the worker's default otherwise).
-scenarios: ${SCENARIOS.join(', ')} (default: all but scale; scale adds a cold sync of 5x the cars)`;
+sync's ranges at once (the worker's default otherwise). --nice sets the nice value of the worker,
+the simulator and the floor's process (10 by default, the worker's own default).
+scenarios: ${SCENARIOS.join(', ')} (default: all but scale; scale adds a cold sync of 5x the cars;
+floor fetches and parses the listing over the same lanes and COPYs it into an unlogged table)`;
 
 const argsSchema = z.object({
   cars: z.coerce.number().int().min(1000).default(200_000),
@@ -28,6 +35,7 @@ const argsSchema = z.object({
   rateLimit: z.coerce.number().int().min(1).default(20),
   naiveCars: z.coerce.number().int().min(100).default(20_000),
   concurrency: z.coerce.number().int().min(1).max(256).optional(),
+  nice: z.coerce.number().int().min(0).max(19).default(10),
   scenarios: z
     .string()
     .default(SCENARIOS.filter((s) => s !== 'scale').join(','))
@@ -52,6 +60,8 @@ interface Row {
   requests: number;
   rowsWritten: number;
   peakRssMb: number | null;
+  /** The worker's memory sample with the highest RSS during the scenario, and its GC pauses over the scenario. */
+  memory: { atPeak: MemorySample; gcCount: number; gcMs: number; gcMaxMs: number } | null;
   activities: number | null;
   children: number | null;
   /** CPU seconds each process spent on the scenario: where the time goes. */
@@ -89,10 +99,16 @@ function cpuTicks(pid: number, withChildren = false): number {
  * Each in its own session, as a service would be: under autogroup scheduling the bench's reads would
  * otherwise share one scheduling group with the worker and the simulator and queue behind them.
  */
-function spawnTs(script: string, args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, script), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+function spawnTs(script: string, args: string[], env: NodeJS.ProcessEnv, nodeArgs: readonly string[] = ['--import', 'tsx']): ChildProcess {
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, script), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   child.stderr?.on('data', (d) => process.stderr.write(`[${script}] ${d}`));
   return child;
+}
+
+/** A process's nice value, and its session's autogroup's (under autogroup scheduling a nice value weighs only within a session). */
+function lowerPriority(pid: number, nice: number): void {
+  setPriority(pid, nice);
+  if (existsSync(`/proc/${pid}/autogroup`)) writeFileSync(`/proc/${pid}/autogroup`, String(nice));
 }
 
 /** SIGTERM, then the exit; at once for a process that has already exited. */
@@ -142,6 +158,7 @@ async function main(): Promise<void> {
       scenarios: { type: 'string' },
       json: { type: 'string' },
       'cpu-prof': { type: 'string' },
+      nice: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -155,6 +172,7 @@ async function main(): Promise<void> {
     scenarios: values.scenarios,
     json: values.json,
     cpuProf: values['cpu-prof'],
+    nice: values.nice,
   });
   if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `--${String(i.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`).join('; '));
   const opts = parsed.data;
@@ -184,8 +202,7 @@ async function main(): Promise<void> {
       sim = spawnTs('src/simulator/main.ts', ['--port', String(simPort), '--size', String(cars), '--latency-ms', String(opts.latencyMs)], process.env);
       // The upstream runs on other machines in production: here it yields the CPU, like the worker does
       // (CARSYNC_WORKER_NICE), to its own session's group as well.
-      if (sim.pid) setPriority(sim.pid, 10);
-      if (sim.pid && existsSync(`/proc/${sim.pid}/autogroup`)) writeFileSync(`/proc/${sim.pid}/autogroup`, '10');
+      if (sim.pid) lowerPriority(sim.pid, opts.nice);
       const current = sim;
       cleanups.push(() => stopProcess(current));
       await waitFor('the simulator', async () => (await fetch(`http://127.0.0.1:${simPort}/_admin/stats`)).ok);
@@ -197,11 +214,18 @@ async function main(): Promise<void> {
     };
 
     const metricsPort = await freePort();
+    const samplesDir = mkdtempSync(join(tmpdir(), 'carsync-bench-'));
+    cleanups.push(async () => rmSync(samplesDir, { recursive: true, force: true }));
+    const samplesFile = join(samplesDir, 'worker-memory.jsonl');
     let worker: ChildProcess;
     const startWorker = async () => {
       const taskQueue = 'car-sync-bench';
+      // A new worker counts its GC pauses afresh.
+      rmSync(samplesFile, { force: true });
+      // Started the way `npm run worker` starts it (src/worker-settings.ts), so its memory is the one measured.
       worker = spawnTs('src/worker.ts', [], {
         ...process.env,
+        ...WORKER_ENV,
         TEMPORAL_ADDRESS: temporal.address,
         TEMPORAL_TASK_QUEUE: taskQueue,
         DATABASE_URL: postgres.url,
@@ -209,7 +233,9 @@ async function main(): Promise<void> {
         CARS_API_KEY: 'sim-key',
         CARSYNC_METRICS_PORT: String(metricsPort),
         CARSYNC_LOG_LEVEL: 'WARN',
-      }, opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProf] : []);
+        CARSYNC_WORKER_NICE: String(opts.nice),
+        CARSYNC_MEMORY_SAMPLES: samplesFile,
+      }, [...WORKER_SOURCE_NODE_ARGS, ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : [])]);
       const current = worker;
       cleanups.push(() => stopProcess(current));
       // Its metrics come up before it has bundled the workflows: it is ready once it polls for both kinds of task.
@@ -225,6 +251,16 @@ async function main(): Promise<void> {
     // VmHWM is the peak resident set; writing 5 to clear_refs resets it, so each scenario has its own peak.
     const resetPeak = () => writeFileSync(`/proc/${worker.pid}/clear_refs`, '5');
     const peakRssMb = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${worker.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+    /** The worker's sample with the highest RSS between two times, and the GC pauses between them. */
+    const memoryBetween = (from: number, to: number): Row['memory'] => {
+      const samples = existsSync(samplesFile) ? readFileSync(samplesFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as MemorySample) : [];
+      const base = samples.filter((x) => x.t <= from).at(-1) ?? { gcCount: 0, gcMs: 0 };
+      const during = samples.filter((x) => x.t > from && x.t <= to);
+      if (!during.length) return null;
+      const atPeak = during.reduce((a, b) => (b.rss > a.rss ? b : a));
+      const last = during[during.length - 1];
+      return { atPeak, gcCount: last.gcCount - base.gcCount, gcMs: last.gcMs - base.gcMs, gcMaxMs: Math.max(...during.map((x) => x.gcMaxMs)) };
+    };
 
     await startSimulator(opts.cars);
     let taskQueue = await startWorker();
@@ -266,6 +302,7 @@ async function main(): Promise<void> {
         requests: Number(stats1.requests) - Number(stats0.requests),
         rowsWritten: summary.inserted + summary.updated + summary.removed,
         peakRssMb: peakRssMb(),
+        memory: memoryBetween(startedAt, endedAt),
         ...(await historyFacts(handle).then(({ activities, phases }) => ({ activities, note: phases }))),
         children: summary.ranges,
         cpu: Object.fromEntries(Object.keys(cpu1).map((k) => [k, (cpu1[k] - cpu0[k]) / TICKS_PER_SECOND])),
@@ -306,6 +343,50 @@ async function main(): Promise<void> {
     if (want('cold')) {
       await truncate();
       await sync('cold full sync');
+    }
+    if (want('floor')) {
+      // The worker's lanes and page size, unless --concurrency sets the lanes.
+      const { tuning } = loadWorkerConfig({ DATABASE_URL: postgres.url, CARS_API_URL: simUrl(), CARS_API_KEY: 'sim-key' });
+      const stats0 = await admin('stats');
+      const cpu0 = cpuNow();
+      const floor = spawnTs('bench/floor.ts', ['--lanes', String(opts.concurrency ?? tuning.concurrency), '--per-page', String(tuning.pageSize)], {
+        ...process.env,
+        DATABASE_URL: postgres.url,
+        CARS_API_URL: simUrl(),
+        CARS_API_KEY: 'sim-key',
+      });
+      if (floor.pid) lowerPriority(floor.pid, opts.nice);
+      let out = '';
+      floor.stdout?.on('data', (d: Buffer) => (out += d.toString('utf8')));
+      const [code] = (await once(floor, 'exit')) as [number | null];
+      if (code !== 0) throw new Error(`the floor scenario exited with ${code}`);
+      const result = JSON.parse(out) as FloorResult;
+      const cpu1 = cpuNow();
+      const stats1 = await admin('stats');
+      const wallSeconds = result.fetchSeconds + result.copySeconds;
+      const cpu = Object.fromEntries(Object.keys(cpu1).map((k) => [k, (cpu1[k] - cpu0[k]) / TICKS_PER_SECOND]));
+      rows.push({
+        scenario: 'floor (fetch, gunzip, parse; COPY)',
+        wallSeconds,
+        startedAt: 0,
+        endedAt: 0,
+        cars: result.cars,
+        pages: result.pages,
+        apiP50: null,
+        apiP95: null,
+        rateLimited: 0,
+        requests: Number(stats1.requests) - Number(stats0.requests),
+        rowsWritten: result.copiedRows,
+        peakRssMb: null,
+        memory: null,
+        activities: null,
+        children: null,
+        // The worker's column holds the floor process's own CPU (the worker is idle).
+        cpu: { ...cpu, worker: result.cpuSeconds },
+        note: `fetch, gunzip and parse ${result.fetchSeconds.toFixed(2)} s, then COPY ${result.copySeconds.toFixed(2)} s; the worker's CPU column is the floor process's`,
+      });
+      console.error(`  floor: ${wallSeconds.toFixed(1)} s, ${Math.round(result.cars / wallSeconds)} cars/s`);
+      await pool.query('DROP TABLE floor_cars');
     }
     if (want('unchanged')) await sync('re-sync, nothing changed');
     if (want('changed')) {
@@ -367,7 +448,7 @@ async function main(): Promise<void> {
       const { cars, pages } = await naiveSync(pool, simUrl(), 'sim-key', opts.naiveCars);
       const endedAt = Date.now();
       const wallSeconds = (endedAt - startedAt) / 1000;
-      rows.push({ scenario: `naive baseline (${cars} cars)`, wallSeconds, startedAt, endedAt, cars, pages, apiP50: null, apiP95: null, rateLimited: 0, requests: pages, rowsWritten: cars, peakRssMb: null, activities: null, children: null, cpu: null });
+      rows.push({ scenario: `naive baseline (${cars} cars)`, wallSeconds, startedAt, endedAt, cars, pages, apiP50: null, apiP95: null, rateLimited: 0, requests: pages, rowsWritten: cars, peakRssMb: null, memory: null, activities: null, children: null, cpu: null });
       console.error(`  naive: ${wallSeconds.toFixed(1)} s, ${Math.round(cars / wallSeconds)} cars/s`);
     }
     if (want('scale')) {
@@ -392,7 +473,12 @@ function stats(xs: number[]) {
 
 function printReport(opts: z.infer<typeof argsSchema>, rows: Row[], reads: { query: string; idle: number[]; busy: number[] }[]): void {
   const fmt = (x: number | null, digits = 0) => (x === null || Number.isNaN(x) ? '-' : x.toFixed(digits));
-  const header = ['scenario', 'wall s', 'cars/s', 'pages/s', 'API p50/p95 ms', '429s', 'rows written', 'worker peak RSS MB', 'activities', 'child workflows', 'CPU s worker/temporal/postgres/simulator'];
+  const header = [
+    'scenario', 'wall s', 'cars/s', 'pages/s', 'API p50/p95 ms', '429s', 'rows written', 'worker peak RSS MB',
+    'at the peak: V8 heap used/total, external/array buffers, rest MB', 'cached workflows', 'GC pauses n / total / max ms',
+    'activities', 'child workflows', 'CPU s worker/temporal/postgres/simulator',
+  ];
+  const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
   const lines = rows.map((r) => [
     r.scenario,
     fmt(r.wallSeconds, 1),
@@ -402,6 +488,12 @@ function printReport(opts: z.infer<typeof argsSchema>, rows: Row[], reads: { que
     String(r.rateLimited),
     String(r.rowsWritten),
     fmt(r.peakRssMb),
+    r.memory
+      ? `${mb(r.memory.atPeak.heapUsed)}/${mb(r.memory.atPeak.heapTotal)}, ${mb(r.memory.atPeak.external)}/${mb(r.memory.atPeak.arrayBuffers)}, ` +
+        mb(r.memory.atPeak.rss - r.memory.atPeak.heapTotal - r.memory.atPeak.external)
+      : '-',
+    r.memory ? String(r.memory.atPeak.cachedWorkflows) : '-',
+    r.memory ? `${r.memory.gcCount} / ${r.memory.gcMs.toFixed(0)} / ${r.memory.gcMaxMs.toFixed(0)}` : '-',
     r.activities === null ? '-' : String(r.activities),
     r.children === null ? '-' : String(r.children),
     r.cpu ? Object.values(r.cpu).map((x) => x.toFixed(1)).join(' / ') : '-',
@@ -414,6 +506,8 @@ function printReport(opts: z.infer<typeof argsSchema>, rows: Row[], reads: { que
   const cold = rows.find((r) => r.scenario === 'cold full sync');
   const naive = rows.find((r) => r.scenario.startsWith('naive'));
   if (cold && naive) console.log(`\ncold full sync vs naive baseline: ${(cold.cars / cold.wallSeconds / (naive.cars / naive.wallSeconds)).toFixed(1)}x the cars/s`);
+  const floor = rows.find((r) => r.scenario.startsWith('floor'));
+  if (cold && floor) console.log(`cold full sync vs floor: ${(cold.wallSeconds / floor.wallSeconds).toFixed(2)}x the wall time`);
   const big = rows.find((r) => r.scenario.startsWith('cold full sync, '));
   if (cold && big) {
     console.log(`${big.scenario} vs ${opts.cars}: wall time ${(big.wallSeconds / cold.wallSeconds).toFixed(2)}x, worker peak RSS ${((big.peakRssMb ?? NaN) / (cold.peakRssMb ?? NaN)).toFixed(2)}x`);

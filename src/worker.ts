@@ -1,5 +1,8 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { setPriority, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { Pool } from 'pg';
@@ -10,12 +13,8 @@ import { createRateLimiter } from './activities/rate-limiter';
 import { ConfigurationError, loadWorkerConfig, temporalConnectionOptions, type WorkerConfig } from './config';
 import { pendingMigrations } from './db/migrate';
 import { jsonLogger } from './logging';
-
-/** Worker capacity: page activities are I/O bound, so a few dozen in flight keep two cores busy. */
-const MAX_CONCURRENT_ACTIVITIES = 64;
-const MAX_CONCURRENT_WORKFLOW_TASKS = 32;
-/** One connection per in-flight page write, plus room for planning and closing. */
-const DATABASE_POOL_SIZE = 24;
+import { sampleMemory } from './memory-samples';
+import { DATABASE_POOL_SIZE, MAX_CACHED_WORKFLOWS, MAX_CONCURRENT_ACTIVITIES, MAX_CONCURRENT_WORKFLOW_TASKS, TSX_REQUIRE_HOOK, WORKFLOWS_ON_MAIN_THREAD } from './worker-settings';
 
 export interface RunningWorker {
   worker: Worker;
@@ -40,18 +39,23 @@ export async function buildWorker(
   const api = createCarsApi({ ...config.api, observe: metrics.request });
   const limiter = createRateLimiter(pool, { advertisedLimit: api.advertisedLimit });
   const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
+  let bundleDir: string | undefined;
   const release = async () => {
     await Promise.allSettled([pool.end(), api.close(), connection.close()]);
   };
   try {
+    if (!options.workflowBundle) bundleDir = mkdtempSync(join(tmpdir(), 'carsync-workflows-'));
+    const workflowBundle = options.workflowBundle ?? { codePath: await bundleInChildProcess(bundleDir!) };
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+      workflowBundle,
       activities: createActivities({ pool, api, limiter, metrics, temporal: new Client({ connection, namespace: config.temporal.namespace }), defaults: config.tuning, retention: config.retention }),
       maxConcurrentActivityTaskExecutions: MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTaskExecutions: MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
+      debugMode: WORKFLOWS_ON_MAIN_THREAD,
       // Heartbeats bring a range's pause or retune to its running activity: within a second.
       maxHeartbeatThrottleInterval: '1 second',
       // A workflow task waiting on a dead worker's sticky queue goes to the shared queue after this (10 s by
@@ -72,7 +76,23 @@ export async function buildWorker(
   } catch (err) {
     await release();
     throw err;
+  } finally {
+    // Worker.create has read the bundle by now.
+    if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Bundles the workflow code in a child process and returns the file: webpack, run in the worker
+ * itself, left its modules and caches in the worker's heap for good.
+ */
+async function bundleInChildProcess(dir: string): Promise<string> {
+  const file = join(dir, 'workflow-bundle.js');
+  const script = require.resolve('./dev/bundle-workflows');
+  // From source (tsx or ts-jest), the child loads TypeScript the same way; from dist/, plain node.
+  const nodeArgs = script.endsWith('.ts') ? [...TSX_REQUIRE_HOOK] : [];
+  await promisify(execFile)(process.execPath, [...nodeArgs, script, file], { maxBuffer: 16 * 1024 * 1024 });
+  return file;
 }
 
 /** Refuses a database that is unreachable or lacks a migration, naming the fix. */
@@ -129,7 +149,7 @@ async function main(): Promise<void> {
       : undefined,
   });
   if (niceProblem) Runtime.instance().logger.warn('could not lower the worker\'s CPU priority (CARSYNC_WORKER_NICE)', { error: niceProblem });
-  // The Docker image ships a prebuilt bundle (src/dev/bundle-workflows.ts); elsewhere, bundle at start-up.
+  // The Docker image ships a prebuilt bundle (src/dev/bundle-workflows.ts); elsewhere, a child process bundles at start-up.
   const bundlePath = process.env.CARSYNC_WORKFLOW_BUNDLE;
   const { worker, run } = await buildWorker(config, bundlePath ? { workflowBundle: { codePath: bundlePath } } : {});
   // SIGINT/SIGTERM: stop polling, let in-flight tasks finish (or hand them back), then exit 0. Repeats are ignored.
@@ -138,7 +158,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // Where the memory goes, for `npm run bench`: a JSON line per sample into the file named.
+  const samples = process.env.CARSYNC_MEMORY_SAMPLES;
+  const stopSampling = samples ? sampleMemory(samples, () => worker.getStatus().numCachedWorkflows) : undefined;
   await run();
+  stopSampling?.();
 }
 
 if (require.main === module) {

@@ -6,9 +6,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { signalChild } from '../../src/dev/processes';
+import { WORKER_ENV, WORKER_SOURCE_NODE_ARGS } from '../../src/worker-settings';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
-const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+/** `npm run worker`'s command line (src/worker-settings.ts). */
+const WORKER_ARGS = [...WORKER_SOURCE_NODE_ARGS, 'src/worker.ts'];
 
 /** `npm run worker` as a real process: the same entry point, configured only by its environment. */
 export interface WorkerProcess {
@@ -30,18 +32,19 @@ process.on('exit', () => {
 /** Variables the worker reads: a test's worker gets those the test gives it, never the shell's. */
 const WORKER_CONFIG = /^(TEMPORAL_|CARSYNC_|CARS_API_|DATABASE_URL$)/;
 
-/** Starts `tsx src/worker.ts` in its own process group, configured by `env`. */
+/** Starts src/worker.ts as `npm run worker` does, in its own process group, configured by `env`. */
 export function spawnWorker(env: Record<string, string>): WorkerProcess {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !WORKER_CONFIG.test(name)));
-  const child = spawn(TSX, ['src/worker.ts'], {
+  const child = spawn(process.execPath, WORKER_ARGS, {
     cwd: REPO_ROOT,
-    env: { ...inherited, ...env },
+    // The run's workflow bundle when a test has written it, so the worker need not bundle at start-up.
+    env: { ...inherited, ...WORKER_ENV, ...(existsSync(bundleFile()) ? { CARSYNC_WORKFLOW_BUNDLE: bundleFile() } : {}), ...env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.once('error', (err) => void (output += `could not start ${TSX} src/worker.ts: ${err.message}\n`));
-  if (child.pid === undefined) throw new Error(`could not start ${TSX} src/worker.ts`);
+  child.once('error', (err) => void (output += `could not start node ${WORKER_ARGS.join(' ')}: ${err.message}\n`));
+  if (child.pid === undefined) throw new Error(`could not start node ${WORKER_ARGS.join(' ')}`);
   running.add(child);
   const collect = (chunk: Buffer): void => {
     output += chunk.toString('utf8');
@@ -50,7 +53,7 @@ export function spawnWorker(env: Record<string, string>): WorkerProcess {
   child.stderr?.on('data', collect);
   const exited = once(child, 'exit').then(([code, signal]) => {
     running.delete(child);
-    // tsx runs the worker in a node child of its own; the group is gone only when that one is too.
+    // The worker's own children (the workflow bundler at start-up) go with its group.
     signalChild(child, 'SIGKILL', { group: true });
     return { code: code as number | null, signal: signal as NodeJS.Signals | null };
   });
@@ -71,7 +74,7 @@ export function spawnWorker(env: Record<string, string>): WorkerProcess {
  * (`CARSYNC_WORKFLOW_BUNDLE`) instead of bundling at start-up.
  */
 export async function testWorkflowBundle(): Promise<{ code: string; codePath: string }> {
-  const file = join(tmpdir(), `carsync-test-bundle-${process.env.CARSYNC_TEST_RUN_ID ?? process.ppid}.js`);
+  const file = bundleFile();
   if (existsSync(file)) return { code: readFileSync(file, 'utf8'), codePath: file };
   const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quiet });
@@ -80,6 +83,11 @@ export async function testWorkflowBundle(): Promise<{ code: string; codePath: st
   writeFileSync(partial, code);
   renameSync(partial, file);
   return { code, codePath: file };
+}
+
+/** The run's workflow bundle file, shared by the test files of one run. */
+function bundleFile(): string {
+  return join(tmpdir(), `carsync-test-bundle-${process.env.CARSYNC_TEST_RUN_ID ?? process.ppid}.js`);
 }
 
 /** A port that was free a moment ago, for a server that must come back on the same one. */
