@@ -23,13 +23,12 @@ export const MAX_CONCURRENT_WORKFLOW_TASKS = 32;
 export const MAX_CACHED_WORKFLOWS = 64;
 
 /**
- * Workflows run on the worker's main thread (the SDK's `debugMode`) rather than in a worker thread
- * with a V8 isolate of its own: one isolate fewer, 37 MB off the peak in a side-by-side bench run. What it gives up: the
- * SDK's 5-second limit on one workflow activation (which catches a workflow stuck in a loop), and
- * workflow tasks share the event loop with the activities; carsync's workflows are short and
- * deterministic, and an activation takes a few milliseconds.
+ * Workflows run in a worker thread with a V8 isolate of their own, not on the main thread (the SDK's
+ * `debugMode`, 37 MB less at the peak in a side-by-side bench run): the thread keeps the SDK's limit on
+ * one workflow activation, which catches a workflow stuck in a loop, and keeps workflow tasks off the
+ * event loop that paces upstream requests.
  */
-export const WORKFLOWS_ON_MAIN_THREAD = true;
+export const WORKFLOWS_ON_MAIN_THREAD = false;
 
 /** One connection per in-flight page write, plus room for planning and closing. */
 export const DATABASE_POOL_SIZE = 24;
