@@ -89,8 +89,8 @@ export function classifyRecords(data: readonly unknown[]): PageRecords {
 }
 
 // Ids and hashes only: most pages of a re-sync are unchanged, and this answers them without shipping the
-// cars. The subquery looks each id up by primary key: as a join, the planner picked a hash join over all
-// of `cars` while the table was small, which cost 25 ms a page instead of 2 once it held 50k cars.
+// cars. The subquery looks each id up by primary key: written as a join, it was planned as a hash join
+// over all of `cars`, and a re-sync of 50k cars cost PostgreSQL 25 µs a car instead of 6.
 const CHANGED_IDS_SQL = `
 SELECT i.id FROM unnest($1::bigint[], $2::text[]) AS i(id, data_hash)
 WHERE (SELECT c.data_hash FROM cars c WHERE c.id = i.id AND c.removed_at IS NULL) IS DISTINCT FROM i.data_hash`;
@@ -134,9 +134,9 @@ function toRow(car: Car, hash: string): Row {
 
 // Rows arrive as one JSON array of arrays, read as jsonb: PostgreSQL parses it once and reads each field
 // by position, in under half the time json_to_recordset takes to read objects (as json, each field read
-// would parse its row again). Receives only the rows CHANGED_IDS_SQL picked, so unchanged
-// cars are neither written nor locked, and records each write in car_changes. Every part of one
-// statement reads the same snapshot: `old` is the rows as they were before the upsert.
+// would parse its row again). Receives only the rows CHANGED_IDS_SQL picked, so unchanged cars are
+// neither written nor locked, and records each write in car_changes. Every part of one statement reads
+// the same snapshot: `old` is the rows as they were before the upsert.
 const UPSERT_SQL = `
 WITH incoming AS (
   SELECT (r->>0)::bigint AS id,
