@@ -1,11 +1,5 @@
 import { hash } from 'node:crypto';
-import type { Car } from '../car';
-
-/** Every mirrored field, in a fixed order: a row is rewritten exactly when one of these changes. */
-const HASHED_FIELDS = [
-  'make', 'model', 'trim', 'year', 'price', 'currency', 'mileage_km', 'fuel', 'transmission', 'color',
-  'body_type', 'vin', 'location', 'lot_number', 'images', 'status', 'listed_at', 'updated_at',
-] as const satisfies readonly (keyof Car)[];
+import { MIRRORED_FIELDS } from '../car';
 
 /**
  * Hashes a record's mirrored fields, as received (before any cleaning), so records whose hash matches
@@ -16,7 +10,7 @@ const HASHED_FIELDS = [
 export function recordHash(record: Readonly<Record<string, unknown>>): string | null {
   let json: string;
   try {
-    json = JSON.stringify(HASHED_FIELDS.map((field) => (field in record ? record[field] : ABSENT)));
+    json = JSON.stringify(MIRRORED_FIELDS.map((field) => (field in record ? record[field] : ABSENT)));
   } catch {
     return null;
   }

@@ -11,6 +11,8 @@ import { pageSchema, type Page } from './car-schema';
 const MAX_WINDOW_SECONDS = 3600;
 /** An error answer is read this far: enough for its message, never a gateway's megabytes. */
 const ERROR_BODY_BYTES = 64 * 1024;
+/** Gunzip's output chunk: a page is hundreds of KiB, and at the default 16 KiB each chunk's overhead showed in profiles. */
+const GUNZIP_CHUNK_BYTES = 128 * 1024;
 /** The most upstream text an error message quotes. */
 const MAX_DETAIL_CHARS = 500;
 /**
@@ -212,7 +214,7 @@ async function readBody(body: Readable, gzipped: boolean, limit: number): Promis
     }
   };
   try {
-    await (gzipped ? pipeline(body, createGunzip(), collect) : pipeline(body, collect));
+    await (gzipped ? pipeline(body, createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES }), collect) : pipeline(body, collect));
   } catch (err) {
     if (!over) throw err;
     return null;

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import type { Car } from '../car';
+import { MIRRORED_FIELDS, type Car, type MirroredField } from '../car';
 import { addCounts, type PageCounts } from '../sync-types';
 import { inTransaction } from '../db/transaction';
 import { DatabaseError } from '../errors';
@@ -88,43 +88,68 @@ export function classifyRecords(data: readonly unknown[]): PageRecords {
   return { records, rejects, seenIds };
 }
 
-// Ids and hashes only: most pages of a re-sync are unchanged, and this answers them without shipping the cars.
+// Ids and hashes only: most pages of a re-sync are unchanged, and this answers them without shipping the
+// cars. The subquery looks each id up by primary key: written as a join, it was planned as a hash join
+// over all of `cars`, and a re-sync of 50k cars cost PostgreSQL 25 µs a car instead of 6.
 const CHANGED_IDS_SQL = `
 SELECT i.id FROM unnest($1::bigint[], $2::text[]) AS i(id, data_hash)
-LEFT JOIN cars c ON c.id = i.id
-WHERE c.id IS NULL OR c.data_hash <> i.data_hash OR c.removed_at IS NOT NULL`;
+WHERE (SELECT c.data_hash FROM cars c WHERE c.id = i.id AND c.removed_at IS NULL) IS DISTINCT FROM i.data_hash`;
 
-/** The mirrored columns of `cars` (`updated_at` is stored as `source_updated_at`): what car_changes.fields names. */
-const CAR_COLUMNS = [
-  'make', 'model', 'trim', 'year', 'price', 'currency', 'mileage_km', 'fuel', 'transmission', 'color', 'body_type', 'vin',
-  'location', 'lot_number', 'images', 'status', 'listed_at', 'source_updated_at',
-] as const;
-const quoted = (column: string) => (column === 'trim' ? '"trim"' : column);
-const differs = (column: string) => `o.${quoted(column)} IS DISTINCT FROM w.${quoted(column)}`;
+/** Each mirrored field's column in `cars` (`updated_at` is stored as `source_updated_at`) and its type. */
+const COLUMNS: Record<MirroredField, { column: string; type: string }> = {
+  make: { column: 'make', type: 'text' },
+  model: { column: 'model', type: 'text' },
+  trim: { column: '"trim"', type: 'text' },
+  year: { column: 'year', type: 'integer' },
+  price: { column: 'price', type: 'bigint' },
+  currency: { column: 'currency', type: 'text' },
+  mileage_km: { column: 'mileage_km', type: 'bigint' },
+  fuel: { column: 'fuel', type: 'text' },
+  transmission: { column: 'transmission', type: 'text' },
+  color: { column: 'color', type: 'text' },
+  body_type: { column: 'body_type', type: 'text' },
+  vin: { column: 'vin', type: 'text' },
+  location: { column: 'location', type: 'text' },
+  lot_number: { column: 'lot_number', type: 'text' },
+  images: { column: 'images', type: 'jsonb' },
+  status: { column: 'status', type: 'text' },
+  listed_at: { column: 'listed_at', type: 'timestamptz' },
+  updated_at: { column: 'source_updated_at', type: 'timestamptz' },
+};
+const MIRRORED = MIRRORED_FIELDS.map((field) => COLUMNS[field]);
+/** What car_changes.fields names: the columns, unquoted. */
+const fieldName = (column: string) => column.replaceAll('"', '');
+const differs = (column: string) => `o.${column} IS DISTINCT FROM w.${column}`;
+const allColumns = ['id', ...MIRRORED.map((c) => c.column), 'data_hash'];
 
-// Receives only the rows CHANGED_IDS_SQL picked, so unchanged cars are neither written nor locked, and
-// records each write in car_changes. Every part of one statement reads the same snapshot: `old` is the
-// rows as they were before the upsert.
+/** A row as the upsert reads it: id, the mirrored fields in MIRRORED_FIELDS order, then the hash. */
+type Row = unknown[];
+
+function toRow(car: Car, hash: string): Row {
+  const row: Row = [car.id];
+  for (const field of MIRRORED_FIELDS) row.push(car[field]);
+  row.push(hash);
+  return row;
+}
+
+// Rows arrive as one JSON array of arrays, read as jsonb: PostgreSQL parses it once and reads each field
+// by position, in under half the time json_to_recordset takes to read objects (as json, each field read
+// would parse its row again). Receives only the rows CHANGED_IDS_SQL picked, so unchanged cars are
+// neither written nor locked, and records each write in car_changes. Every part of one statement reads
+// the same snapshot: `old` is the rows as they were before the upsert.
 const UPSERT_SQL = `
 WITH incoming AS (
-  SELECT * FROM json_to_recordset($1::json) AS r(
-    id bigint, make text, model text, "trim" text, year integer, price bigint, currency text, mileage_km bigint,
-    fuel text, transmission text, color text, body_type text, vin text, location text, lot_number text,
-    images jsonb, status text, listed_at timestamptz, updated_at timestamptz, data_hash text)
+  SELECT (r->>0)::bigint AS id,
+    ${MIRRORED.map((c, i) => (c.type === 'jsonb' ? `r->${i + 1} AS ${c.column}` : `(r->>${i + 1})::${c.type} AS ${c.column}`)).join(', ')},
+    r->>${MIRRORED.length + 1} AS data_hash
+  FROM jsonb_array_elements($1::jsonb) AS r
 ),
 old AS (SELECT c.* FROM cars c JOIN incoming i ON i.id = c.id),
 written AS (
-  INSERT INTO cars (id, make, model, "trim", year, price, currency, mileage_km, fuel, transmission, color, body_type,
-    vin, location, lot_number, images, status, listed_at, source_updated_at, data_hash)
-  SELECT id, make, model, "trim", year, price, currency, mileage_km, fuel, transmission, color, body_type,
-    vin, location, lot_number, images, status, listed_at, updated_at, data_hash
-  FROM incoming
+  INSERT INTO cars (${allColumns.join(', ')})
+  SELECT ${allColumns.join(', ')} FROM incoming
   ON CONFLICT (id) DO UPDATE SET
-    make = EXCLUDED.make, model = EXCLUDED.model, "trim" = EXCLUDED."trim", year = EXCLUDED.year,
-    price = EXCLUDED.price, currency = EXCLUDED.currency, mileage_km = EXCLUDED.mileage_km, fuel = EXCLUDED.fuel,
-    transmission = EXCLUDED.transmission, color = EXCLUDED.color, body_type = EXCLUDED.body_type, vin = EXCLUDED.vin,
-    location = EXCLUDED.location, lot_number = EXCLUDED.lot_number, images = EXCLUDED.images, status = EXCLUDED.status,
-    listed_at = EXCLUDED.listed_at, source_updated_at = EXCLUDED.source_updated_at, data_hash = EXCLUDED.data_hash,
+    ${allColumns.slice(1).map((c) => `${c} = EXCLUDED.${c}`).join(', ')},
     removed_at = NULL, synced_at = now()
   RETURNING cars.*
 ),
@@ -132,13 +157,13 @@ changes AS (
   INSERT INTO car_changes (run_id, car_id, kind, fields, old_price, new_price, old_status, new_status)
   SELECT $2, w.id,
     CASE WHEN o.id IS NULL THEN 'inserted' WHEN o.removed_at IS NOT NULL THEN 'relisted' ELSE 'updated' END,
-    CASE WHEN o.id IS NULL THEN '{}' ELSE array_remove(ARRAY[${CAR_COLUMNS.map((c) => `CASE WHEN ${differs(c)} THEN '${c}' END`).join(', ')}], NULL) END,
+    CASE WHEN o.id IS NULL THEN '{}' ELSE array_remove(ARRAY[${MIRRORED.map((c) => `CASE WHEN ${differs(c.column)} THEN '${fieldName(c.column)}' END`).join(', ')}], NULL) END,
     o.price, w.price, o.status, w.status
   FROM written w LEFT JOIN old o ON o.id = w.id
   -- A hash that changed with no mirrored field (a field the rule cleans, say) is no change to report.
-  WHERE o.id IS NULL OR o.removed_at IS NOT NULL OR (${CAR_COLUMNS.map((c) => differs(c)).join(' OR ')})
+  WHERE o.id IS NULL OR o.removed_at IS NOT NULL OR (${MIRRORED.map((c) => differs(c.column)).join(' OR ')})
 )
-SELECT (o.id IS NULL) AS inserted FROM written w LEFT JOIN old o ON o.id = w.id`;
+SELECT count(*) FILTER (WHERE o.id IS NULL) AS inserted, count(*) AS written FROM written w LEFT JOIN old o ON o.id = w.id`;
 
 // A payload that is JSON null arrives as SQL NULL: it is stored as the JSON null it was.
 const REJECTS_SQL = `
@@ -191,7 +216,7 @@ export async function writePage(pool: Pool, page: PageWrite): Promise<PageCounts
     for (const { id, hash, record } of records) {
       if (!changedIds.has(id)) continue;
       const check = checkRecord(record);
-      if (check.ok) rows.push({ ...check.car, data_hash: hash });
+      if (check.ok) rows.push(toRow(check.car, hash));
       else rejects.push({ carId: id, payload: record, reasons: check.reasons });
     }
     let inserted = 0;
@@ -241,11 +266,8 @@ async function inDatabase<T>(what: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
-type Row = Car & { data_hash: string };
-
 async function upsertRows(client: PoolClient, runId: string, rows: Row[]): Promise<{ inserted: number; updated: number }> {
-  const result = await client.query<{ inserted: boolean }>(UPSERT_SQL, [JSON.stringify(rows), runId]);
-  let inserted = 0;
-  for (const row of result.rows) if (row.inserted) inserted++;
-  return { inserted, updated: result.rows.length - inserted };
+  const result = await client.query<{ inserted: string; written: string }>(UPSERT_SQL, [JSON.stringify(rows), runId]);
+  const inserted = Number(result.rows[0].inserted);
+  return { inserted, updated: Number(result.rows[0].written) - inserted };
 }
