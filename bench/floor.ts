@@ -5,7 +5,7 @@ import { gunzip } from 'node:zlib';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { request } from 'undici';
-import type { Car } from '../src/car';
+import { MIRRORED_FIELDS, type Car } from '../src/car';
 
 /**
  * The floor a sync of the listing cannot beat on this host: every page fetched over the same lanes
@@ -14,11 +14,8 @@ import type { Car } from '../src/car';
  * the cold sync's wall time as a multiple of this.
  */
 
-/** The mirrored fields, in the order of the `floor_cars` columns below (`updated_at` is stored as `source_updated_at`). */
-const FIELDS = [
-  'id', 'make', 'model', 'trim', 'year', 'price', 'currency', 'mileage_km', 'fuel', 'transmission',
-  'color', 'body_type', 'vin', 'location', 'lot_number', 'images', 'status', 'listed_at', 'updated_at',
-] as const satisfies readonly (keyof Car)[];
+/** The id and the mirrored fields, in the order of the `floor_cars` columns below (`updated_at` is stored as `source_updated_at`). */
+const FIELDS = ['id', ...MIRRORED_FIELDS] as const;
 // A field added to Car without a column here fails the type check.
 const everyField: Exclude<keyof Car, (typeof FIELDS)[number]> extends never ? true : never = true;
 void everyField;
