@@ -58,23 +58,26 @@ function toleratedLatenessMs(rate: number, { limit, windowSeconds }: AdvertisedL
   return ((limit * 1000) / rate - windowSeconds * 1000) / 2;
 }
 
+// Parameters are typed: left to infer, PostgreSQL reads a factor of an integer as an integer, which a
+// spacing like 51.02 ms is not.
 /**
  * Reserves the slot after the last one reserved (or now), at most `$3` spacings ahead (the row, the
  * next free slot, one more): `$3` lanes never need more, so the excess can only be slots whose waiters
  * are gone. Returns the wait and the row's new value, to give the slot back.
  */
 const RESERVE_SQL = `
-INSERT INTO rate_limit_slots AS r (name, next_slot) VALUES ($1, clock_timestamp() + $2 * interval '1 millisecond')
+INSERT INTO rate_limit_slots AS r (name, next_slot) VALUES ($1, clock_timestamp() + $2::float8 * interval '1 millisecond')
 ON CONFLICT (name) DO UPDATE SET next_slot = least(
-  greatest(r.next_slot, clock_timestamp()) + $2 * interval '1 millisecond',
-  clock_timestamp() + ($3 + 1) * $2 * interval '1 millisecond')
-RETURNING extract(epoch FROM (r.next_slot - clock_timestamp())) * 1000 - $2 AS wait_ms, r.next_slot::text AS reserved_until`;
+  greatest(r.next_slot, clock_timestamp()) + $2::float8 * interval '1 millisecond',
+  clock_timestamp() + ($3::int + 1) * $2::float8 * interval '1 millisecond')
+RETURNING extract(epoch FROM (r.next_slot - clock_timestamp())) * 1000 - $2::float8 AS wait_ms, r.next_slot::text AS reserved_until`;
 
 /** A slot not used goes back when no later one was reserved since; otherwise it expires when its time passes. */
-const GIVE_BACK_SQL = `UPDATE rate_limit_slots SET next_slot = next_slot - $2 * interval '1 millisecond' WHERE name = $1 AND next_slot = $3::timestamptz`;
+const GIVE_BACK_SQL = `UPDATE rate_limit_slots SET next_slot = next_slot - $2::float8 * interval '1 millisecond' WHERE name = $1 AND next_slot = $3::timestamptz`;
 
+/** Moves the slots not yet reserved back by `$2` ms, no further ahead than RESERVE_SQL's bound. */
 const PUSH_SQL = `
-UPDATE rate_limit_slots SET next_slot = least(next_slot + $2 * interval '1 millisecond', clock_timestamp() + ($3 + 1) * $4 * interval '1 millisecond')
+UPDATE rate_limit_slots SET next_slot = least(next_slot + $2::float8 * interval '1 millisecond', clock_timestamp() + ($3::int + 1) * $4::float8 * interval '1 millisecond')
 WHERE name = $1`;
 
 const PAUSED_SQL = 'SELECT paused FROM sync_run_pauses WHERE run_id = $1';
