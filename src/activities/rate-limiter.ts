@@ -80,6 +80,13 @@ const PUSH_SQL = `
 UPDATE rate_limit_slots SET next_slot = least(next_slot + $2::float8 * interval '1 millisecond', clock_timestamp() + ($3::int + 1) * $4::float8 * interval '1 millisecond')
 WHERE name = $1`;
 
+/**
+ * A request reads its run's pause this long before its slot, beside the rest of its wait: the query's
+ * round trip on a busy database does not make it late, and it still never starts more than this (plus
+ * one round trip) after its run recorded a pause.
+ */
+const PAUSE_CHECK_LEAD_MS = 50;
+
 const PAUSED_SQL = 'SELECT paused FROM sync_run_pauses WHERE run_id = $1';
 
 export interface RateLimiterOptions {
@@ -92,6 +99,9 @@ export interface RateLimiterOptions {
 export function createRateLimiter(pool: Pool, { name = 'upstream', advertisedLimit = () => null }: RateLimiterOptions = {}): RateLimiter {
   // Requests of this process waiting now: a caller that declares too few lanes still gets one slot each.
   let waiting = 0;
+  // Until when (performance.now()) this process's lateness has pushed the slots back: one stall of the
+  // event loop makes every lane due during it late, and is pushed once.
+  let pushedThrough = 0;
 
   async function paused(runId: string): Promise<boolean> {
     const { rows } = await pool.query<{ paused: boolean }>(PAUSED_SQL, [runId]);
@@ -115,14 +125,17 @@ export function createRateLimiter(pool: Pool, { name = 'upstream', advertisedLim
       try {
         const { rows } = await pool.query<{ wait_ms: string; reserved_until: string }>(RESERVE_SQL, [name, spacingMs, maxLanes]);
         reservedUntil = rows[0].reserved_until;
-        const waitMs = Number(rows[0].wait_ms);
-        if (waitMs > 0) await sleep(waitMs, undefined, { signal });
-        if (await paused(runId)) throw pausedError(runId);
-        const due = asked + Math.max(0, waitMs);
+        const due = asked + Math.max(0, Number(rows[0].wait_ms));
+        await sleepUntil(due - PAUSE_CHECK_LEAD_MS, signal);
+        const [isPaused] = await Promise.all([paused(runId), sleepUntil(due, signal)]);
+        if (isPaused) throw pausedError(runId);
         // A busy worker's timer fires late: past the slack the headroom leaves, the next slots make room.
         if (advertised === null) return;
-        const pushMs = performance.now() - due - toleratedLatenessMs(rate, advertised);
-        if (pushMs > 0) await pool.query(PUSH_SQL, [name, pushMs, maxLanes, spacingMs]);
+        const now = performance.now();
+        const pushMs = now - Math.max(due + toleratedLatenessMs(rate, advertised), pushedThrough);
+        if (pushMs <= 0) return;
+        pushedThrough = now;
+        await pool.query(PUSH_SQL, [name, pushMs, maxLanes, spacingMs]);
       } catch (err) {
         if (reservedUntil !== undefined) await pool.query(GIVE_BACK_SQL, [name, spacingMs, reservedUntil]).catch(() => undefined);
         throw err;
@@ -131,6 +144,12 @@ export function createRateLimiter(pool: Pool, { name = 'upstream', advertisedLim
       }
     },
   };
+}
+
+/** Resolves at `at` (performance.now() time), at once if it has passed; rejects when `signal` aborts the wait. */
+async function sleepUntil(at: number, signal: AbortSignal | undefined): Promise<void> {
+  const ms = at - performance.now();
+  if (ms > 0) await sleep(ms, undefined, { signal });
 }
 
 function pausedError(runId: string): RunPausedError {

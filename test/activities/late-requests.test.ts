@@ -11,6 +11,8 @@ const LANES = 8;
 const REQUEST = { runId: 'run-1', requestsPerSecond: 0, lanes: 64 };
 /** How long the test keeps the worker's event loop busy: far past the lateness the headroom tolerates (about 10 ms). */
 const STALL_MS = 400;
+/** A push no bigger than this counts the stall once: a loaded host adds to it, but each of the LANES pushing its own lateness adds most of a stall. */
+const ONCE_MS = 3 * STALL_MS;
 
 /** Keeps the event loop busy, as a worker's CPU work does: timers and replies wait until it ends. */
 function stall(ms: number): void {
@@ -54,5 +56,17 @@ describe('a request that leaves late, its worker busy', () => {
     await late;
     // Its own slot, then the push: most of the stall (all of it but the slot's wait and the tolerated lateness).
     expect((await nextSlot('late')) - before - SPACING_MS).toBeGreaterThan(STALL_MS - 2 * SPACING_MS);
+  });
+
+  it('counts one stall once, however many of its waiting requests it made late', async () => {
+    const limiter = await limiterAfterOneRequest('stalled');
+    const before = await nextSlot('stalled');
+    const waits = Array.from({ length: LANES }, () => limiter.acquire(REQUEST));
+    stall(STALL_MS);
+    await Promise.all(waits);
+    // Each lane pushing by its own lateness would move the row by several stalls.
+    const pushed = (await nextSlot('stalled')) - before - LANES * SPACING_MS;
+    expect(pushed).toBeGreaterThan(STALL_MS - 2 * SPACING_MS);
+    expect(pushed).toBeLessThan(ONCE_MS);
   });
 });
