@@ -16,6 +16,8 @@ export interface RateLimiter {
    * abort reason when `signal` aborts the wait. Either way the slot is given back (or left to expire).
    */
   acquire(request: RequestSlot): Promise<void>;
+  /** Whether requests of this budget wait for slots now (spaced by it, or by what the upstream advertises). */
+  paces(requestsPerSecond: number): boolean;
 }
 
 export interface RequestSlot {
@@ -143,6 +145,7 @@ export function createRateLimiter(pool: Pool, { name = 'upstream', advertisedLim
         waiting--;
       }
     },
+    paces: (requestsPerSecond) => pacedRate(requestsPerSecond, advertisedLimit()) > 0,
   };
 }
 
