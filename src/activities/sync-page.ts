@@ -123,6 +123,7 @@ export function createSyncPages({ pool, api, limiter, metrics }: ActivityDeps) {
       // Pages are never written twice (the cursor commits with them), but a revisiting pass follows passes that wrote these cars.
       withdrawSeen: revisits,
       cursor: { activity, afterId, done, carried: from.counts },
+      redact: api.redact,
     });
     metrics.pageSynced();
     metrics.carsSynced('inserted', counts.inserted);
