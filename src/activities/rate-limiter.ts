@@ -101,9 +101,10 @@ export interface RateLimiterOptions {
 export function createRateLimiter(pool: Pool, { name = 'upstream', advertisedLimit = () => null }: RateLimiterOptions = {}): RateLimiter {
   // Requests of this process waiting now: a caller that declares too few lanes still gets one slot each.
   let waiting = 0;
-  // Until when (performance.now()) this process's lateness has pushed the slots back: one stall of the
-  // event loop makes every lane due during it late, and is pushed once.
-  let pushedThrough = 0;
+  // All this process has pushed the slots back, in ms. A late request pushes only by what was not pushed
+  // since it reserved its slot: one stall of the event loop makes every lane due during it late, and
+  // lateness that every request shares (a slow database) moves the slots back once, not per request.
+  let pushedMs = 0;
 
   async function paused(runId: string): Promise<boolean> {
     const { rows } = await pool.query<{ paused: boolean }>(PAUSED_SQL, [runId]);
@@ -127,16 +128,16 @@ export function createRateLimiter(pool: Pool, { name = 'upstream', advertisedLim
       try {
         const { rows } = await pool.query<{ wait_ms: string; reserved_until: string }>(RESERVE_SQL, [name, spacingMs, maxLanes]);
         reservedUntil = rows[0].reserved_until;
+        const pushedBefore = pushedMs;
         const due = asked + Math.max(0, Number(rows[0].wait_ms));
         await sleepUntil(due - PAUSE_CHECK_LEAD_MS, signal);
         const [isPaused] = await Promise.all([paused(runId), sleepUntil(due, signal)]);
         if (isPaused) throw pausedError(runId);
         // A busy worker's timer fires late: past the slack the headroom leaves, the next slots make room.
         if (advertised === null) return;
-        const now = performance.now();
-        const pushMs = now - Math.max(due + toleratedLatenessMs(rate, advertised), pushedThrough);
+        const pushMs = performance.now() - due - toleratedLatenessMs(rate, advertised) - (pushedMs - pushedBefore);
         if (pushMs <= 0) return;
-        pushedThrough = now;
+        pushedMs += pushMs;
         await pool.query(PUSH_SQL, [name, pushMs, maxLanes, spacingMs]);
       } catch (err) {
         if (reservedUntil !== undefined) await pool.query(GIVE_BACK_SQL, [name, spacingMs, reservedUntil]).catch(() => undefined);
