@@ -9,10 +9,16 @@ import { withRetryDelay } from '../backoff';
 
 /** The worker sends heartbeats at most once a second (maxHeartbeatThrottleInterval); each may bring a cancellation. */
 const HEARTBEAT_INTERVAL_MS = 1_000;
+/**
+ * Each call takes its budget give or take this share, at random: ranges started together (a run's first
+ * wave) would otherwise end their calls together for the whole run, and every lane of a paced run
+ * would stand idle at once while the range workflows start their next calls.
+ */
+const BUDGET_SPREAD = 0.25;
 
 export interface SyncPagesInput {
   runId: string;
-  /** Take pages for about this long, then return (see policies.ts's PAGES_BUDGET_MS). */
+  /** Take pages for about this long (see BUDGET_SPREAD), then return (see policies.ts's PAGES_BUDGET_MS). */
   budgetMs: number;
   filter: ListingFilter;
   /** Cars on these pages may have been seen by an earlier pass of the run (see Pass.revisits). */
@@ -39,7 +45,7 @@ export function createSyncPages({ pool, api, limiter, metrics }: ActivityDeps) {
     const activity = `${workflowExecution?.workflowId ?? input.runId}@${input.range.afterId}`;
     // Heartbeats let the server notice a killed worker within the heartbeat timeout, and bring cancellation.
     const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
-    const deadline = Date.now() + input.budgetMs;
+    const deadline = Date.now() + input.budgetMs * (1 + BUDGET_SPREAD * (2 * Math.random() - 1));
     const retries = attempt - 1;
     // The page after the cursor, asked for while the cursor's page is written (see Prefetch).
     let ahead: Prefetch | undefined;
