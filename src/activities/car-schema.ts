@@ -171,15 +171,16 @@ export function usableId(record: unknown): number | null {
 
 /**
  * A reject's payload as PostgreSQL's jsonb can hold it: the record as received, with its text (keys
- * too) cleaned and cut at MAX_TEXT_LENGTH, and nesting cut at MAX_PAYLOAD_DEPTH.
+ * too) redacted before it is cut (an upstream may echo the key into a record), cleaned and cut at
+ * MAX_TEXT_LENGTH, and nesting cut at MAX_PAYLOAD_DEPTH.
  */
-export function storablePayload(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return storableText(cut(value));
+export function storablePayload(value: unknown, redact: (text: string) => string, depth = 0): unknown {
+  if (typeof value === 'string') return storableText(cut(redact(value)));
   if (value === null || typeof value !== 'object') return value;
   if (depth === MAX_PAYLOAD_DEPTH) return `(nested deeper than ${MAX_PAYLOAD_DEPTH} levels: not kept)`;
-  if (Array.isArray(value)) return value.map((item) => storablePayload(item, depth + 1));
+  if (Array.isArray(value)) return value.map((item) => storablePayload(item, redact, depth + 1));
   // fromEntries defines own properties, so a "__proto__" key stays a key.
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [storableText(cut(key)), storablePayload(item, depth + 1)]));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [storableText(cut(redact(key))), storablePayload(item, redact, depth + 1)]));
 }
 
 function cut(text: string): string {

@@ -36,6 +36,8 @@ export interface CarsApi {
   fetchPage(query: CarsQuery): Promise<Page>;
   /** What the upstream's rate-limit headers allow; null until a served answer has carried them. */
   advertisedLimit(): AdvertisedLimit | null;
+  /** Upstream text without the key (in every form it is sent or quoted in) or anything shaped like a credential. */
+  redact(text: string): string;
   close(): Promise<void>;
 }
 
@@ -181,6 +183,7 @@ export function createCarsApi(options: CarsApiOptions): CarsApi {
   return {
     fetchPage,
     advertisedLimit: () => (advertisedLimit === null ? null : { limit: advertisedLimit, windowSeconds }),
+    redact: (text) => redact(text, [options.key]),
     close: () => dispatcher.close(),
   };
 }

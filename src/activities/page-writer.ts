@@ -45,6 +45,8 @@ export interface PageWrite {
   withdrawSeen: boolean;
   /** Committed with the page: where the activity got to, and its counts so far (`carried` plus this page). */
   cursor: { activity: string; afterId: number; done: boolean; carried: PageCounts };
+  /** The API client's `redact`: every string and key of a reject's payload goes through it before it is stored. */
+  redact: (text: string) => string;
 }
 
 /** Where a syncPages activity got to: the cursor to go on from, and its counts so far. */
@@ -228,7 +230,7 @@ export async function writePage(pool: Pool, page: PageWrite): Promise<PageCounts
     }
     if (rejects.length > 0) {
       const rejectRows = rejects.map((r) => {
-        const payload = storablePayload(r.payload);
+        const payload = storablePayload(r.payload, page.redact);
         return { car_id: r.carId, payload, reasons: r.reasons, payload_hash: payloadHash(payload) };
       });
       await client.query(REJECTS_SQL, [JSON.stringify(rejectRows), page.runId]);

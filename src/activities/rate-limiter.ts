@@ -16,6 +16,8 @@ export interface RateLimiter {
    * abort reason when `signal` aborts the wait. Either way the slot is given back (or left to expire).
    */
   acquire(request: RequestSlot): Promise<void>;
+  /** Whether requests of this budget wait for slots now (spaced by it, or by what the upstream advertises). */
+  paces(requestsPerSecond: number): boolean;
 }
 
 export interface RequestSlot {
@@ -58,24 +60,34 @@ function toleratedLatenessMs(rate: number, { limit, windowSeconds }: AdvertisedL
   return ((limit * 1000) / rate - windowSeconds * 1000) / 2;
 }
 
+// Parameters are typed: left to infer, PostgreSQL reads a factor of an integer as an integer, which a
+// spacing like 51.02 ms is not.
 /**
  * Reserves the slot after the last one reserved (or now), at most `$3` spacings ahead (the row, the
  * next free slot, one more): `$3` lanes never need more, so the excess can only be slots whose waiters
  * are gone. Returns the wait and the row's new value, to give the slot back.
  */
 const RESERVE_SQL = `
-INSERT INTO rate_limit_slots AS r (name, next_slot) VALUES ($1, clock_timestamp() + $2 * interval '1 millisecond')
+INSERT INTO rate_limit_slots AS r (name, next_slot) VALUES ($1, clock_timestamp() + $2::float8 * interval '1 millisecond')
 ON CONFLICT (name) DO UPDATE SET next_slot = least(
-  greatest(r.next_slot, clock_timestamp()) + $2 * interval '1 millisecond',
-  clock_timestamp() + ($3 + 1) * $2 * interval '1 millisecond')
-RETURNING extract(epoch FROM (r.next_slot - clock_timestamp())) * 1000 - $2 AS wait_ms, r.next_slot::text AS reserved_until`;
+  greatest(r.next_slot, clock_timestamp()) + $2::float8 * interval '1 millisecond',
+  clock_timestamp() + ($3::int + 1) * $2::float8 * interval '1 millisecond')
+RETURNING extract(epoch FROM (r.next_slot - clock_timestamp())) * 1000 - $2::float8 AS wait_ms, r.next_slot::text AS reserved_until`;
 
 /** A slot not used goes back when no later one was reserved since; otherwise it expires when its time passes. */
-const GIVE_BACK_SQL = `UPDATE rate_limit_slots SET next_slot = next_slot - $2 * interval '1 millisecond' WHERE name = $1 AND next_slot = $3::timestamptz`;
+const GIVE_BACK_SQL = `UPDATE rate_limit_slots SET next_slot = next_slot - $2::float8 * interval '1 millisecond' WHERE name = $1 AND next_slot = $3::timestamptz`;
 
+/** Moves the slots not yet reserved back by `$2` ms, no further ahead than RESERVE_SQL's bound. */
 const PUSH_SQL = `
-UPDATE rate_limit_slots SET next_slot = least(next_slot + $2 * interval '1 millisecond', clock_timestamp() + ($3 + 1) * $4 * interval '1 millisecond')
+UPDATE rate_limit_slots SET next_slot = least(next_slot + $2::float8 * interval '1 millisecond', clock_timestamp() + ($3::int + 1) * $4::float8 * interval '1 millisecond')
 WHERE name = $1`;
+
+/**
+ * A request reads its run's pause this long before its slot, beside the rest of its wait: the query's
+ * round trip on a busy database does not make it late, and it still never starts more than this (plus
+ * one round trip) after its run recorded a pause.
+ */
+const PAUSE_CHECK_LEAD_MS = 50;
 
 const PAUSED_SQL = 'SELECT paused FROM sync_run_pauses WHERE run_id = $1';
 
@@ -89,6 +101,10 @@ export interface RateLimiterOptions {
 export function createRateLimiter(pool: Pool, { name = 'upstream', advertisedLimit = () => null }: RateLimiterOptions = {}): RateLimiter {
   // Requests of this process waiting now: a caller that declares too few lanes still gets one slot each.
   let waiting = 0;
+  // All this process has pushed the slots back, in ms. A late request pushes only by what was not pushed
+  // since it reserved its slot: one stall of the event loop makes every lane due during it late, and
+  // lateness that every request shares (a slow database) moves the slots back once, not per request.
+  let pushedMs = 0;
 
   async function paused(runId: string): Promise<boolean> {
     const { rows } = await pool.query<{ paused: boolean }>(PAUSED_SQL, [runId]);
@@ -112,14 +128,17 @@ export function createRateLimiter(pool: Pool, { name = 'upstream', advertisedLim
       try {
         const { rows } = await pool.query<{ wait_ms: string; reserved_until: string }>(RESERVE_SQL, [name, spacingMs, maxLanes]);
         reservedUntil = rows[0].reserved_until;
-        const waitMs = Number(rows[0].wait_ms);
-        if (waitMs > 0) await sleep(waitMs, undefined, { signal });
-        if (await paused(runId)) throw pausedError(runId);
-        const due = asked + Math.max(0, waitMs);
+        const pushedBefore = pushedMs;
+        const due = asked + Math.max(0, Number(rows[0].wait_ms));
+        await sleepUntil(due - PAUSE_CHECK_LEAD_MS, signal);
+        const [isPaused] = await Promise.all([paused(runId), sleepUntil(due, signal)]);
+        if (isPaused) throw pausedError(runId);
         // A busy worker's timer fires late: past the slack the headroom leaves, the next slots make room.
         if (advertised === null) return;
-        const pushMs = performance.now() - due - toleratedLatenessMs(rate, advertised);
-        if (pushMs > 0) await pool.query(PUSH_SQL, [name, pushMs, maxLanes, spacingMs]);
+        const pushMs = performance.now() - due - toleratedLatenessMs(rate, advertised) - (pushedMs - pushedBefore);
+        if (pushMs <= 0) return;
+        pushedMs += pushMs;
+        await pool.query(PUSH_SQL, [name, pushMs, maxLanes, spacingMs]);
       } catch (err) {
         if (reservedUntil !== undefined) await pool.query(GIVE_BACK_SQL, [name, spacingMs, reservedUntil]).catch(() => undefined);
         throw err;
@@ -127,7 +146,14 @@ export function createRateLimiter(pool: Pool, { name = 'upstream', advertisedLim
         waiting--;
       }
     },
+    paces: (requestsPerSecond) => pacedRate(requestsPerSecond, advertisedLimit()) > 0,
   };
+}
+
+/** Resolves at `at` (performance.now() time), at once if it has passed; rejects when `signal` aborts the wait. */
+async function sleepUntil(at: number, signal: AbortSignal | undefined): Promise<void> {
+  const ms = at - performance.now();
+  if (ms > 0) await sleep(ms, undefined, { signal });
 }
 
 function pausedError(runId: string): RunPausedError {

@@ -3,16 +3,22 @@ import { isNonRetryable } from '../errors';
 import { addCounts, ZERO_COUNTS, type IdRange, type ListingFilter, type PageResult } from '../sync-types';
 import type { Tuning } from '../tuning';
 import type { ActivityDeps } from './deps';
-import { checkPage } from './page-contract';
+import { checkPage, type CheckedPage } from './page-contract';
 import { classifyRecords, committedCursor, writePage, type Cursor } from './page-writer';
 import { withRetryDelay } from '../backoff';
 
 /** The worker sends heartbeats at most once a second (maxHeartbeatThrottleInterval); each may bring a cancellation. */
 const HEARTBEAT_INTERVAL_MS = 1_000;
+/**
+ * Each call takes its budget give or take this share, at random: ranges started together (a run's first
+ * wave) would otherwise end their calls together for the whole run, and every lane of a paced run
+ * would stand idle at once while the range workflows start their next calls.
+ */
+const BUDGET_SPREAD = 0.25;
 
 export interface SyncPagesInput {
   runId: string;
-  /** Take pages for about this long, then return (see policies.ts's PAGES_BUDGET_MS). */
+  /** Take pages for about this long (see BUDGET_SPREAD), then return (see policies.ts's PAGES_BUDGET_MS). */
   budgetMs: number;
   filter: ListingFilter;
   /** Cars on these pages may have been seen by an earlier pass of the run (see Pass.revisits). */
@@ -39,8 +45,10 @@ export function createSyncPages({ pool, api, limiter, metrics }: ActivityDeps) {
     const activity = `${workflowExecution?.workflowId ?? input.runId}@${input.range.afterId}`;
     // Heartbeats let the server notice a killed worker within the heartbeat timeout, and bring cancellation.
     const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
-    const deadline = Date.now() + input.budgetMs;
+    const deadline = Date.now() + input.budgetMs * (1 + BUDGET_SPREAD * (2 * Math.random() - 1));
     const retries = attempt - 1;
+    // The page after the cursor, asked for while the cursor's page is written (see Prefetch).
+    let ahead: Prefetch | undefined;
     try {
       let cursor: Cursor = (await committedCursor(pool, input.runId, activity)) ?? { afterId: input.range.afterId, done: false, counts: ZERO_COUNTS };
       const result = (nextRetries: number): PageResult => ({
@@ -52,29 +60,58 @@ export function createSyncPages({ pool, api, limiter, metrics }: ActivityDeps) {
       });
       while (!cursor.done) {
         try {
-          cursor = await syncOnePage(input, activity, cursor);
+          const page = await (ahead?.page ?? fetchPage(input, cursor.afterId, context.cancellationSignal));
+          ahead = undefined;
+          // A paced lane holds its place in the rate limiter's queue while it writes: its slot is not lost.
+          const more = !page.done && !context.cancellationSignal.aborted && Date.now() < deadline;
+          if (more && limiter.paces(input.tuning.requestsPerSecond)) ahead = prefetch(input, page.afterId, context.cancellationSignal);
+          cursor = await writeFetched(input, activity, cursor, page);
         } catch (err) {
+          await ahead?.discard();
+          ahead = undefined;
           // Cancelled while waiting for its slot: the range stops as it does after a page.
           if (context.cancellationSignal.aborted) break;
           if (cursor.counts.pages === 0 || isNonRetryable(err)) throw err;
           // Hand over what is done; the range's next call retries this page.
           return result(retries + 1);
         }
-        if (context.cancellationSignal.aborted || Date.now() >= deadline) break;
+        // A page already asked for is written, past the budget too: its request is not wasted.
+        if (context.cancellationSignal.aborted || (Date.now() >= deadline && ahead === undefined)) break;
       }
       return result(retries);
     } catch (err) {
       throw withRetryDelay(err, attempt);
     } finally {
+      // Cancelled with a page asked for: it is not written, and no request of this call outlives it.
+      await ahead?.discard();
       clearInterval(heartbeat);
     }
   };
 
-  /** Syncs the page after `from`, and returns the cursor it committed with it. */
-  async function syncOnePage({ runId, range: { maxId }, filter, tuning, trackRemovals, revisits }: SyncPagesInput, activity: string, from: Cursor): Promise<Cursor> {
-    const range = { afterId: from.afterId, maxId };
-    await limiter.acquire({ runId, requestsPerSecond: tuning.requestsPerSecond, lanes: tuning.concurrency, signal: Context.current().cancellationSignal });
-    const page = checkPage(range, tuning.pageSize, await api.fetchPage({ perPage: tuning.pageSize, afterId: range.afterId, maxId: range.maxId, ...filter }));
+  /** Waits for a rate-limit slot, then fetches and checks the page after `afterId`. */
+  async function fetchPage({ runId, range: { maxId }, filter, tuning }: SyncPagesInput, afterId: number, signal: AbortSignal): Promise<FetchedPage> {
+    await limiter.acquire({ runId, requestsPerSecond: tuning.requestsPerSecond, lanes: tuning.concurrency, signal });
+    const range = { afterId, maxId };
+    return { from: afterId, ...checkPage(range, tuning.pageSize, await api.fetchPage({ perPage: tuning.pageSize, afterId, maxId, ...filter })) };
+  }
+
+  /** Starts fetching the page after `afterId`, to be awaited, or discarded: its wait for a slot ends then, and a request already sent is awaited. */
+  function prefetch(input: SyncPagesInput, afterId: number, cancellation: AbortSignal): Prefetch {
+    const stop = new AbortController();
+    const page = fetchPage(input, afterId, AbortSignal.any([cancellation, stop.signal]));
+    // Awaited later, or discarded: it never goes unhandled meanwhile.
+    page.catch(() => undefined);
+    return {
+      page,
+      discard: async () => {
+        stop.abort();
+        await page.catch(() => undefined);
+      },
+    };
+  }
+
+  /** Writes a fetched page, and returns the cursor it committed with it. */
+  async function writeFetched({ runId, filter, tuning, trackRemovals, revisits }: SyncPagesInput, activity: string, from: Cursor, page: FetchedPage): Promise<Cursor> {
     const { afterId, done } = page;
 
     // Records are hashed as received; the writer validates only those new or changed since stored.
@@ -87,11 +124,12 @@ export function createSyncPages({ pool, api, limiter, metrics }: ActivityDeps) {
       batchSize: tuning.batchSize,
       seenIds: [...seenIds],
       // A page that broke the contract proves nothing: no car is taken for delisted on its word.
-      coverage: trackRemovals && page.coverage ? { afterId: range.afterId, throughId: page.coverage.throughId, makes: filter.makes ?? null } : undefined,
+      coverage: trackRemovals && page.coverage ? { afterId: page.from, throughId: page.coverage.throughId, makes: filter.makes ?? null } : undefined,
       anomaly: page.violation,
       // Pages are never written twice (the cursor commits with them), but a revisiting pass follows passes that wrote these cars.
       withdrawSeen: revisits,
       cursor: { activity, afterId, done, carried: from.counts },
+      redact: api.redact,
     });
     metrics.pageSynced();
     metrics.carsSynced('inserted', counts.inserted);
@@ -100,4 +138,13 @@ export function createSyncPages({ pool, api, limiter, metrics }: ActivityDeps) {
     metrics.carsSynced('rejected', counts.rejected);
     return { afterId, done, counts: addCounts(from.counts, counts) };
   }
+}
+
+/** A checked page, and the cursor it was asked after. */
+type FetchedPage = CheckedPage & { from: number };
+
+/** A page asked for ahead of its turn. */
+interface Prefetch {
+  page: Promise<FetchedPage>;
+  discard(): Promise<void>;
 }

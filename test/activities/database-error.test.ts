@@ -33,6 +33,8 @@ describe('a database that refuses a page', () => {
       withdrawSeen: false,
       anomaly: null,
       cursor: { activity: 'db', afterId: 0, done: true, carried: ZERO_COUNTS },
+      // The page has no rejects to redact.
+      redact: (text) => text,
     });
     const err = await write.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DatabaseError);

@@ -1,5 +1,6 @@
 import { Pool, types } from 'pg';
 import { recordHash } from '../../src/activities/car-hash';
+import { createCarsApi } from '../../src/activities/cars-api';
 import { MAX_PAYLOAD_DEPTH, MAX_TEXT_LENGTH } from '../../src/activities/car-schema';
 import { classifyRecords, writePage } from '../../src/activities/page-writer';
 import { migrate } from '../../src/db/migrate';
@@ -20,12 +21,17 @@ function nested(levels: number): unknown {
 describe('a page with odd records', () => {
   let db: FreshDatabase;
   let pool: Pool;
+  /** A key with characters that URL-encoding and JSON-escaping change, as an upstream may echo it in either form. */
+  const key = 'sk/live+42"x';
+  // Never asked anything: only its redact is used.
+  const api = createCarsApi({ url: 'http://127.0.0.1:9', key, timeoutMs: 1_000 });
   beforeAll(async () => {
     db = await freshDatabase('odd_records');
     pool = new Pool({ connectionString: db.url, max: 2 });
     await migrate(pool);
   });
   afterAll(async () => {
+    await api.close();
     await pool?.end();
     await db?.drop();
   });
@@ -50,6 +56,13 @@ describe('a page with odd records', () => {
     deepImages: car(16, { images: nested(100_000) }),
     shallowNestedImages: car(17, { images: nested(100) }),
     oddTextInvalid: car(18, { year: 1890, ['k\u0000']: 'v\uDC00', trim: long }),
+    echoesCredentials: car(19, {
+      year: 1890,
+      model: `sent with key ${key}`,
+      images: [`https://x.example/cars?api_key=${encodeURIComponent(key)}`],
+      location: JSON.stringify({ headers: { Authorization: 'Bearer abc.def-123' } }),
+      [`seen-${key}`]: [JSON.stringify(key), 'x'.repeat(MAX_TEXT_LENGTH - 10) + key],
+    }),
   };
   const elements = [null, 42, 'not a car\u0000', [], { ...cars[19], id: 'A-1' }];
 
@@ -67,6 +80,7 @@ describe('a page with odd records', () => {
         withdrawSeen: false,
         anomaly: null,
         cursor: { activity: 'odd', afterId: 100, done: true, carried: ZERO_COUNTS },
+        redact: api.redact,
       });
 
     const first = await write();
@@ -97,6 +111,11 @@ describe('a page with odd records', () => {
     const payloadOf = (id: number) => rejects.find((r) => r.car_id === id)?.payload as Record<string, unknown>;
     expect(payloadOf(11).location).toBe(`${long.slice(0, MAX_TEXT_LENGTH)}… (${long.length} characters)`);
     expect(payloadOf(19)).toMatchObject({ year: 1890, ['k\uFFFD']: 'v\uFFFD' });
+    // Redacted before it is cut: neither the key (in any form) nor the Bearer token is kept, whole or in part.
+    const echoed = JSON.stringify(payloadOf(20));
+    for (const secret of [key, encodeURIComponent(key), JSON.stringify(key).slice(1, -1), 'sk/live', 'abc.def-123']) expect(echoed).not.toContain(secret);
+    expect(payloadOf(20)).toMatchObject({ model: 'sent with key [redacted]', images: ['https://x.example/cars?api_key=[redacted]'] });
+    expect(reasonsOf(20)).toMatch(/^year: /);
     let depth = 0;
     for (let value = payloadOf(17).images as unknown; Array.isArray(value); value = value[0]) depth++;
     expect(depth).toBe(MAX_PAYLOAD_DEPTH - 1);
