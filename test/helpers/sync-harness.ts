@@ -1,18 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Pool, types } from 'pg';
 import type { Car } from '../../src/car';
 import { loadWorkerConfig } from '../../src/config';
-import { migrate } from '../../src/db/migrate';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/server';
 import type { SyncInput, SyncSummary } from '../../src/sync-types';
 import { buildWorker, type RunningWorker } from '../../src/worker';
-import { freshDatabase, testTemporalAddress } from './servers';
-import { spawnWorker, type WorkerProcess } from './worker-process';
+import { migratedDatabase, testTemporalAddress } from './servers';
+import { spawnWorker, testWorkflowBundle, type WorkerProcess } from './worker-process';
 
 // Worker chatter, and the warnings of the retries these tests provoke on purpose, would bury the output.
 try {
@@ -24,18 +20,11 @@ try {
 // Car ids and counts are well inside Number's safe range.
 types.setTypeParser(types.builtins.INT8, Number);
 
-/** The workflow bundle, built once per test run and shared by every test file through a temp file. */
+/** The workflow bundle, built once per test run (test/global-setup.ts) and shared by every test file through a temp file. */
 export async function workflowBundle(): Promise<{ code: string }> {
-  const file = join(tmpdir(), `carsync-test-bundle-${process.env.CARSYNC_TEST_RUN_ID ?? process.ppid}.js`);
-  if (existsSync(file)) return { code: readFileSync(file, 'utf8') };
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger });
-  // Written aside and renamed, so no test file ever reads half a bundle.
-  writeFileSync(`${file}.${process.pid}.tmp`, code);
-  renameSync(`${file}.${process.pid}.tmp`, file);
+  const { code } = await testWorkflowBundle();
   return { code };
 }
-
-const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
 
 export interface HarnessOptions {
   simulator?: SimulatorOptions;
@@ -66,9 +55,8 @@ export interface Harness {
 
 /** A fresh database, a simulator, a worker on its own task queue and a client: the real servers, end to end. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const db = await freshDatabase();
+  const db = await migratedDatabase();
   const pool = new Pool({ connectionString: db.url, max: 4 });
-  await migrate(pool);
   const sim = await createSimulator({ seed: 7, size: 2_000, ...options.simulator });
   const address = testTemporalAddress();
   const connection = await Connection.connect({ address });
