@@ -53,14 +53,53 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+export interface ServersOptions {
+  /** Names the test's database, to tell it apart among the server's. */
+  label?: string;
+  simulator?: SimulatorOptions;
+  /** Connections of the test's own pool. */
+  poolSize?: number;
+}
+
+/** The servers a sync runs against, for one test: its own simulator and database, and a client of this Jest worker's Temporal. */
+export interface Servers {
+  sim: Simulator;
+  /** A copy of the migrated template. */
+  databaseUrl: string;
+  pool: Pool;
+  client: Client;
+  temporalAddress: string;
+  /** Closes the client, the simulator and the pool, and drops the database. */
+  close(): Promise<void>;
+}
+
+/** A simulator, a migrated database of the test's own with a pool on it, and a Temporal client. */
+export async function startServers(options: ServersOptions = {}): Promise<Servers> {
+  const closers: (() => Promise<unknown>)[] = [];
+  const close = async (): Promise<void> => {
+    for (let undo = closers.pop(); undo; undo = closers.pop()) await undo();
+  };
+  try {
+    const sim = await createSimulator({ seed: 7, size: 2_000, ...options.simulator });
+    closers.push(() => sim.close());
+    const db = await migratedDatabase(options.label);
+    closers.push(() => db.drop());
+    const pool = new Pool({ connectionString: db.url, max: options.poolSize ?? 2 });
+    closers.push(() => pool.end());
+    const temporalAddress = testTemporalAddress();
+    const connection = await Connection.connect({ address: temporalAddress });
+    closers.push(() => connection.close());
+    return { sim, databaseUrl: db.url, pool, client: new Client({ connection }), temporalAddress, close };
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
+}
+
 /** A fresh database, a simulator, a worker on its own task queue and a client: the real servers, end to end. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const db = await migratedDatabase();
-  const pool = new Pool({ connectionString: db.url, max: 4 });
-  const sim = await createSimulator({ seed: 7, size: 2_000, ...options.simulator });
-  const address = testTemporalAddress();
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
+  const servers = await startServers({ simulator: options.simulator, poolSize: 4 });
+  const { sim, pool, client, temporalAddress: address, databaseUrl } = servers;
   const bundle = await workflowBundle();
   const workers: (RunningWorker & { done: Promise<void> })[] = [];
 
@@ -70,7 +109,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const config = loadWorkerConfig({
       TEMPORAL_ADDRESS: address,
       TEMPORAL_TASK_QUEUE: taskQueue,
-      DATABASE_URL: db.url,
+      DATABASE_URL: databaseUrl,
       CARS_API_URL: sim.url,
       CARS_API_KEY: 'sim-key',
       CARSYNC_HTTP_TIMEOUT_MS: '5000',
@@ -93,14 +132,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       },
     };
   };
-  const main = await workerWith();
+  const main = await workerWith().catch(async (err: unknown) => {
+    await servers.close();
+    throw err;
+  });
 
   return {
     sim,
     pool,
     client,
     taskQueue: main.taskQueue,
-    databaseUrl: db.url,
+    databaseUrl,
     start: main.start,
     sync: main.sync,
     startWorkerWith: workerWith,
@@ -108,10 +150,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     close: async () => {
       for (const w of workers) if (w.worker.getState() === 'RUNNING') w.worker.shutdown();
       await Promise.allSettled(workers.map((w) => w.done));
-      await connection.close();
-      await sim.close();
-      await pool.end();
-      await db.drop();
+      await servers.close();
     },
   };
 }

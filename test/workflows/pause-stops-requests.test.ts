@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { Pool } from 'pg';
-import { migrate } from '../../src/db/migrate';
-import { createSimulator, type Simulator } from '../../src/simulator/server';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Pool } from 'pg';
+import type { Simulator } from '../../src/simulator/server';
 import type { SyncSummary } from '../../src/sync-types';
 import { pauseSignal, progressQuery, resumeSignal } from '../../src/workflows/messages';
 import { cleanupAfterEach } from '../helpers/cleanup';
-import { freshDatabase, testTemporalAddress } from '../helpers/servers';
-import { normalized, selectCars } from '../helpers/sync-harness';
+import { normalized, selectCars, startServers } from '../helpers/sync-harness';
 import { spawnWorker, type WorkerProcess } from '../helpers/worker-process';
 
 /**
@@ -18,20 +16,13 @@ const RUN_INPUT = { requestsPerSecond: 20 };
 const defer = cleanupAfterEach();
 
 async function setUp(label: string, seed: number) {
-  const sim = await createSimulator({ seed, size: 12_000, latencyMs: 30 });
-  defer(() => sim.close());
-  const db = await freshDatabase(label);
-  defer(() => db.drop());
-  const pool = new Pool({ connectionString: db.url, max: 2 });
-  defer(() => pool.end());
-  await migrate(pool);
-  const connection = await Connection.connect({ address: testTemporalAddress() });
-  defer(() => connection.close());
-  const client = new Client({ connection });
+  const servers = await startServers({ label, simulator: { seed, size: 12_000, latencyMs: 30 } });
+  defer(() => servers.close());
+  const { sim, pool, client } = servers;
   const env = {
-    TEMPORAL_ADDRESS: testTemporalAddress(),
+    TEMPORAL_ADDRESS: servers.temporalAddress,
     TEMPORAL_TASK_QUEUE: `carsync-pause-${randomUUID()}`,
-    DATABASE_URL: db.url,
+    DATABASE_URL: servers.databaseUrl,
     CARS_API_URL: sim.url,
     CARS_API_KEY: 'sim-key',
     CARSYNC_PAGE_SIZE: '100',
