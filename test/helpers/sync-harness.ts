@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Pool, types } from 'pg';
 import type { Car } from '../../src/car';
@@ -8,6 +8,7 @@ import { createSimulator, type Simulator, type SimulatorOptions } from '../../sr
 import type { SyncInput, SyncSummary } from '../../src/sync-types';
 import { buildWorker, type RunningWorker } from '../../src/worker';
 import { migratedDatabase, testTemporalAddress } from './servers';
+import { waitFor } from './wait';
 import { spawnWorker, testWorkflowBundle, type WorkerProcess } from './worker-process';
 
 // Worker chatter, and the warnings of the retries these tests provoke on purpose, would bury the output.
@@ -153,6 +154,21 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await servers.close();
     },
   };
+}
+
+/**
+ * Resolves once no activity of a paused run is pending: every range has stopped (cancelled, or found
+ * the run paused), including activities a killed worker left behind, which are retried after their
+ * heartbeat timeout. From then on, only a resume makes requests.
+ */
+export async function untilAtRest(client: Client, handle: WorkflowHandle): Promise<void> {
+  await waitFor(`run ${handle.workflowId} to be at rest`, async () => {
+    const events = (await handle.fetchHistory()).events ?? [];
+    const children = events.map((e) => e.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId).filter((id): id is string => !!id);
+    const descriptions = await Promise.all([handle, ...children.map((id) => client.workflow.getHandle(id))].map((h) => h.describe()));
+    const pending = descriptions.filter((d) => d.status.name === 'RUNNING').reduce((n, d) => n + (d.raw.pendingActivities?.length ?? 0), 0);
+    return pending === 0;
+  }, { everyMs: 200 });
 }
 
 /** Rows of `cars` as Car records, in id order, so a test can compare them with the simulator's. */

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { Simulator } from '../../src/simulator/server';
 import type { SyncSummary } from '../../src/sync-types';
 import { pauseSignal, progressQuery, resumeSignal } from '../../src/workflows/messages';
 import { cleanupAfterEach } from '../helpers/cleanup';
-import { normalized, selectCars, startServers } from '../helpers/sync-harness';
+import { normalized, selectCars, startServers, untilAtRest } from '../helpers/sync-harness';
 import { spawnWorker, type WorkerProcess } from '../helpers/worker-process';
 
 /**
@@ -59,22 +58,6 @@ async function pauseRecordedAt(pool: Pool, runId: string): Promise<number> {
   }
 }
 
-/**
- * Resolves once no activity of the run is pending: every range has stopped (cancelled, or found the
- * run paused), including activities a killed worker left behind, which are retried after their
- * heartbeat timeout. From then on, only a resume makes requests.
- */
-async function atRest(client: Client, handle: WorkflowHandle): Promise<void> {
-  for (;;) {
-    const events = (await handle.fetchHistory()).events ?? [];
-    const children = events.map((e) => e.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId).filter((id): id is string => !!id);
-    const descriptions = await Promise.all([handle, ...children.map((id) => client.workflow.getHandle(id))].map((h) => h.describe()));
-    const pending = descriptions.filter((d) => d.status.name === 'RUNNING').reduce((n, d) => n + (d.raw.pendingActivities?.length ?? 0), 0);
-    if (pending === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 async function expectExactMirror(pool: Pool, sim: Simulator): Promise<void> {
   expect((await selectCars(pool, 'WHERE removed_at IS NULL')).map(normalized)).toEqual(sim.dataset.validCars().map(normalized));
 }
@@ -87,7 +70,7 @@ describe('once a run has recorded a pause, no upstream request starts', () => {
     await requestsReached(sim, 30);
     await handle.signal(pauseSignal);
     const recordedAt = await pauseRecordedAt(pool, handle.firstExecutionRunId);
-    await atRest(client, handle);
+    await untilAtRest(client, handle);
 
     expect(sim.stats.requestTimes.filter((t) => t >= recordedAt + 1000)).toEqual([]);
     expect((await handle.query(progressQuery)).state).toBe('paused');
@@ -106,7 +89,7 @@ describe('once a run has recorded a pause, no upstream request starts', () => {
     await handle.signal(pauseSignal);
     worker();
     const recordedAt = await pauseRecordedAt(pool, handle.firstExecutionRunId);
-    await atRest(client, handle);
+    await untilAtRest(client, handle);
 
     expect(sim.stats.requestTimes.filter((t) => t >= recordedAt + 1000)).toEqual([]);
     await handle.signal(resumeSignal);
