@@ -12,7 +12,7 @@ import { findOrInstallTemporalCli, startTemporalDevServer, type TemporalDevServe
 import { createSimulator, type Simulator } from '../../src/simulator/server';
 import type { SyncSummary } from '../../src/sync-types';
 import { buildWorker, type RunningWorker } from '../../src/worker';
-import { freshDatabase, testTemporalAddress } from '../helpers/servers';
+import { migratedDatabase as copyOfTemplate, testTemporalAddress } from '../helpers/servers';
 import { normalized, selectCars } from '../helpers/sync-harness';
 import { freePort, spawnWorker, testWorkflowBundle, type WorkerProcess } from '../helpers/worker-process';
 import { containsText } from '../helpers/history';
@@ -100,11 +100,10 @@ async function simulator(seed: number): Promise<Simulator> {
 }
 
 async function migratedDatabase(label: string): Promise<{ url: string; pool: Pool }> {
-  const db = await freshDatabase(label);
+  const db = await copyOfTemplate(label);
   defer(() => db.drop());
   const pool = new Pool({ connectionString: db.url, max: 2 });
   defer(() => pool.end());
-  await migrate(pool);
   return { url: db.url, pool };
 }
 
