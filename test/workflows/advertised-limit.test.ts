@@ -18,5 +18,5 @@ describe('a run without a request budget of its own, against an upstream with a 
     expect(h.sim.stats.byStatus[429] ?? 0).toBe(0);
     expect(summary.notes.join('\n')).toContain(`requestsPerSecond was not set; the upstream advertises ${LIMIT} requests per second, so requests were paced at 19.6/s`);
     expect((await h.listedCars()).map(normalized)).toEqual(h.sim.dataset.validCars().map(normalized));
-  }, 60_000);
+  });
 });

@@ -194,7 +194,7 @@ describe('a full sync survives crashes and restarts', () => {
     // Payloads are bytes: the search must reach them, as the page inputs in the children's histories show.
     expect(containsText(children, '"afterId"')).toBe(true);
     expect(containsText([parent, children], API_KEY)).toBe(false);
-  }, 90_000);
+  });
 
   it('Temporal server restarts mid-run: the worker reconnects and the run completes exact', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'carsync-temporal-restart-'));
@@ -232,7 +232,7 @@ describe('a full sync survives crashes and restarts', () => {
     // The run was really cut in two: most of its pages were fetched after the server came back.
     expect(tracker.requests - atRestart).toBeGreaterThan(50);
     expect(tracker.fetches.size).toBe(summary.pages);
-  }, 90_000);
+  });
 
   const external = process.env.DATABASE_URL;
   const skipped = external ? ' (SKIPPED: DATABASE_URL is set, so startPostgres would return that server, which this test must not restart)' : '';
@@ -272,5 +272,5 @@ describe('a full sync survives crashes and restarts', () => {
     await expectExactMirror(pool, sim);
     expect(tracker.requests - atRestart).toBeGreaterThan(50);
     expect(tracker.fetches.size).toBe(summary.pages);
-  }, 90_000);
+  });
 });

@@ -78,7 +78,7 @@ describe('once a run has recorded a pause, no upstream request starts', () => {
     expect(((await handle.result()) as SyncSummary).status).toBe('completed');
     await expectExactMirror(pool, sim);
     expect(running.output()).not.toMatch(/"level":"ERROR"/);
-  }, 90_000);
+  });
 
   it('holds when the worker is killed before the pause and another starts after it', async () => {
     const { sim, pool, client, worker, start } = await setUp('pause_restart', 142);
@@ -95,5 +95,5 @@ describe('once a run has recorded a pause, no upstream request starts', () => {
     await handle.signal(resumeSignal);
     expect(((await handle.result()) as SyncSummary).status).toBe('completed');
     await expectExactMirror(pool, sim);
-  }, 120_000);
+  });
 });
