@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { rmSync, renameSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import pg from 'pg';
 import { migrate } from '../src/db/migrate';
 import { startPostgres } from '../src/dev/postgres';
 import { findOrInstallTemporalCli, startTemporalDevServer } from '../src/dev/temporal';
-import { workflowBundlePath } from './helpers/servers';
+import { testWorkflowBundle } from './helpers/worker-process';
 
 /** What global-teardown.ts undoes; Jest runs both hooks in its main process. */
 export const TEST_SERVERS = Symbol.for('carsync.test.servers');
@@ -68,12 +67,9 @@ export default async function globalSetup(globalConfig: { maxWorkers: number }):
     process.env.CARSYNC_TEST_TEMPLATE_DATABASE = template.name;
   };
   const bundle = async (): Promise<void> => {
-    const file = workflowBundlePath();
-    const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: quietLogger });
-    writeFileSync(`${file}.partial`, code);
-    renameSync(`${file}.partial`, file);
-    servers.started.push({ stop: async () => rmSync(file, { force: true }) });
-    process.env.CARSYNC_TEST_WORKFLOW_BUNDLE = file;
+    const { codePath } = await testWorkflowBundle();
+    servers.started.push({ stop: async () => rmSync(codePath, { force: true }) });
+    process.env.CARSYNC_TEST_WORKFLOW_BUNDLE = codePath;
   };
 
   const results = await Promise.allSettled([temporal(), postgres(), bundle()]);
@@ -83,8 +79,6 @@ export default async function globalSetup(globalConfig: { maxWorkers: number }):
     throw failure.reason;
   }
 }
-
-const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
 
 /**
  * A database migrated once, which test files copy (`CREATE DATABASE ... TEMPLATE`) instead of each
