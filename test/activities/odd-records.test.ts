@@ -2,10 +2,9 @@ import { Pool, types } from 'pg';
 import { recordHash } from '../../src/activities/car-hash';
 import { MAX_PAYLOAD_DEPTH, MAX_TEXT_LENGTH } from '../../src/activities/car-schema';
 import { classifyRecords, writePage } from '../../src/activities/page-writer';
-import { migrate } from '../../src/db/migrate';
 import { Dataset } from '../../src/simulator/dataset';
 import { ZERO_COUNTS } from '../../src/sync-types';
-import { freshDatabase, type FreshDatabase } from '../helpers/servers';
+import { migratedDatabase, type FreshDatabase } from '../helpers/servers';
 
 types.setTypeParser(types.builtins.INT8, Number);
 
@@ -21,9 +20,8 @@ describe('a page with odd records', () => {
   let db: FreshDatabase;
   let pool: Pool;
   beforeAll(async () => {
-    db = await freshDatabase('odd_records');
+    db = await migratedDatabase('odd_records');
     pool = new Pool({ connectionString: db.url, max: 2 });
-    await migrate(pool);
   });
   afterAll(async () => {
     await pool?.end();
