@@ -86,6 +86,8 @@ export async function startServers(options: ServersOptions = {}): Promise<Server
     const db = await migratedDatabase(options.label);
     closers.push(() => db.drop());
     const pool = new Pool({ connectionString: db.url, max: options.poolSize ?? 2 });
+    // pool.end() resolves before its connections have closed, and the drop (WITH FORCE) may end one of them.
+    pool.on('error', () => undefined);
     closers.push(() => pool.end());
     const temporalAddress = testTemporalAddress();
     const connection = await Connection.connect({ address: temporalAddress });
