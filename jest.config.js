@@ -8,10 +8,14 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cluster/'],
   // Transpile only: `npm test` type-checks with tsc before jest runs.
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true } }] },
-  testTimeout: 120_000,
+  // It only bounds a hang: a test on a loaded 2-core machine may take minutes, and waits on events, not times.
+  testTimeout: 180_000,
+  // Test files side by side, each worker with its own Temporal dev server (test/global-setup.ts).
+  maxWorkers: 3,
   // The Temporal SDK's native runtime can keep the process alive after the last test has finished.
   forceExit: true,
-  // One Temporal dev server and one PostgreSQL for the whole run; see test/helpers/servers.ts.
+  // A Temporal dev server per worker, one PostgreSQL with a migrated template, one workflow bundle; see test/helpers/servers.ts.
   globalSetup: '<rootDir>/test/global-setup.ts',
+  setupFiles: ['<rootDir>/test/worker-setup.ts'],
   globalTeardown: '<rootDir>/test/global-teardown.ts',
 };

@@ -1,7 +1,6 @@
 import { Pool } from 'pg';
 import { createRateLimiter } from '../../src/activities/rate-limiter';
-import { migrate } from '../../src/db/migrate';
-import { freshDatabase, type FreshDatabase } from '../helpers/servers';
+import { migratedDatabase, type FreshDatabase } from '../helpers/servers';
 
 /** One request a second: a slot is a second apart, and waits are long enough to abandon. */
 const RATE = 1;
@@ -12,9 +11,8 @@ describe('a request that stops waiting for its rate-limit slot', () => {
   let db: FreshDatabase;
   let pool: Pool;
   beforeAll(async () => {
-    db = await freshDatabase('abandoned_slots');
+    db = await migratedDatabase('abandoned_slots');
     pool = new Pool({ connectionString: db.url, max: LANES + 2 });
-    await migrate(pool);
   });
   afterAll(async () => {
     await pool?.end();

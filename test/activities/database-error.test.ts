@@ -1,19 +1,17 @@
 import { Pool } from 'pg';
 import { classifyRecords, committedCursor, writePage } from '../../src/activities/page-writer';
-import { migrate } from '../../src/db/migrate';
 import { DatabaseError, isNonRetryable } from '../../src/errors';
 import { Dataset } from '../../src/simulator/dataset';
 import { ZERO_COUNTS } from '../../src/sync-types';
-import { freshDatabase, type FreshDatabase } from '../helpers/servers';
+import { migratedDatabase, type FreshDatabase } from '../helpers/servers';
 
 /** A page the database cannot take fails as the database's fault, so a run never blames the upstream for it. */
 describe('a database that refuses a page', () => {
   let db: FreshDatabase;
   let pool: Pool;
   beforeAll(async () => {
-    db = await freshDatabase('database_error');
+    db = await migratedDatabase('database_error');
     pool = new Pool({ connectionString: db.url, max: 2 });
-    await migrate(pool);
   });
   afterAll(async () => {
     await pool?.end();

@@ -3,10 +3,9 @@ import { recordHash } from '../../src/activities/car-hash';
 import { createCarsApi } from '../../src/activities/cars-api';
 import { MAX_PAYLOAD_DEPTH, MAX_TEXT_LENGTH } from '../../src/activities/car-schema';
 import { classifyRecords, writePage } from '../../src/activities/page-writer';
-import { migrate } from '../../src/db/migrate';
 import { Dataset } from '../../src/simulator/dataset';
 import { ZERO_COUNTS } from '../../src/sync-types';
-import { freshDatabase, type FreshDatabase } from '../helpers/servers';
+import { migratedDatabase, type FreshDatabase } from '../helpers/servers';
 
 types.setTypeParser(types.builtins.INT8, Number);
 
@@ -26,9 +25,8 @@ describe('a page with odd records', () => {
   // Never asked anything: only its redact is used.
   const api = createCarsApi({ url: 'http://127.0.0.1:9', key, timeoutMs: 1_000 });
   beforeAll(async () => {
-    db = await freshDatabase('odd_records');
+    db = await migratedDatabase('odd_records');
     pool = new Pool({ connectionString: db.url, max: 2 });
-    await migrate(pool);
   });
   afterAll(async () => {
     await api.close();

@@ -4,9 +4,15 @@ import { promisify } from 'node:util';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { parseCommand, run, UsageError, type Command } from '../../src/client';
 import { SCHEDULE_IDS } from '../../src/cli/schedule';
+import { progressQuery } from '../../src/workflows/messages';
 import { startHarness, type Harness } from '../helpers/sync-harness';
+import { waitFor } from '../helpers/wait';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Whether visibility lists the workflow as running, which the CLI's "the running sync" lookup reads. */
+async function listedRunning(h: Harness, workflowId: string): Promise<boolean> {
+  for await (const execution of h.client.workflow.list({ query: `WorkflowId = '${workflowId}' AND ExecutionStatus = 'Running'` })) return execution.workflowId === workflowId;
+  return false;
+}
 
 function buffer() {
   const chunks: string[] = [];
@@ -33,9 +39,9 @@ describe('the sync CLI', () => {
     const started = await h.client.workflow.getHandle(id).describe();
     expect(started.memo).toEqual({ mode: 'full', trigger: 'manual' });
     expect(await started.staticSummary()).toBe('carsync full sync, started by hand');
-    while (h.sim.stats.requests < 5) await sleep(50);
+    await waitFor('5 upstream requests', () => h.sim.stats.requests >= 5);
     expect(await cli(['pause', '--id', id])).toBe(`pause sent to ${id}\n`);
-    await sleep(500);
+    await waitFor('the run to report paused', async () => (await h.client.workflow.getHandle(id).query(progressQuery)).state === 'paused');
     expect(await cli(['status', '--id', id])).toMatch(/RUNNING\n\[[#.]+\] paused {2}pages \d+\/\d+/);
     expect(await cli(['tune', '--id', id, '--rps', '50'])).toContain('requestsPerSecond 50, concurrency 2');
     expect(await cli(['resume', '--id', id])).toBe(`resume sent to ${id}\n`);
@@ -56,8 +62,7 @@ describe('the sync CLI', () => {
   it('finds the running sync when no --id is given, and cancels it', async () => {
     const started = await cli(['start']);
     const id = /started SyncCarsWorkflow (\S+)/.exec(started)![1];
-    while (!(await h.client.workflow.getHandle(id).describe()).status.name.startsWith('RUNNING')) await sleep(50);
-    await sleep(300);
+    await waitFor(`${id} to be listed as running`, () => listedRunning(h, id));
     expect(await cli(['cancel'])).toBe(`cancel sent to ${id}\n`);
     await expect(h.client.workflow.getHandle(id).result()).rejects.toThrow();
   });
@@ -82,10 +87,10 @@ describe('the sync CLI', () => {
 
     expect(await cli(['schedule', 'trigger'])).toContain(`triggered ${SCHEDULE_IDS.full}`);
     let runs: string[] = [];
-    for (let i = 0; i < 100 && runs.length === 0; i++) {
+    await waitFor('the triggered run', async () => {
       runs = (await h.client.schedule.getHandle(SCHEDULE_IDS.full).describe()).info.recentActions.map((a) => a.action.workflow.workflowId);
-      await sleep(100);
-    }
+      return runs.length > 0;
+    }, { everyMs: 100 });
     const summary = await h.client.workflow.getHandle(runs[0]).result();
     expect(summary).toMatchObject({ status: 'completed', mode: 'full' });
     const scheduled = await h.client.workflow.getHandle(runs[0]).describe();
@@ -104,7 +109,7 @@ describe('the sync CLI', () => {
 
   it('refuses a bad tuning value with the reason and leaves the run alone', async () => {
     const handle = await h.start({ concurrency: 1, requestsPerSecond: 20 });
-    await sleep(500);
+    await waitFor('the run to answer queries', () => handle.query(progressQuery).then(() => true, () => false));
     await expect(cli(['tune', '--id', handle.workflowId, '--rps', '99999'])).rejects.toThrow('--rps: requestsPerSecond must be 0 (no budget of its own) or a number from 1 to 10000, not 99999');
     expect((await handle.result()).status).toBe('completed');
   });

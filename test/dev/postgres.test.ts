@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { startPostgres } from '../../src/dev/postgres';
-import { freshDatabase, testDatabaseUrl } from '../helpers/servers';
+import { pendingMigrations } from '../../src/db/migrate';
+import { freshDatabase, migratedDatabase, testDatabaseUrl } from '../helpers/servers';
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
@@ -92,5 +93,22 @@ describe('freshDatabase', () => {
     const names = remaining.map((r) => r.datname);
     expect(names).not.toContain(a.name);
     expect(names).not.toContain(b.name);
+  });
+});
+
+describe('migratedDatabase', () => {
+  it('copies the run template: every migration applied, and the copies apart', async () => {
+    const a = await migratedDatabase('template_copy');
+    const b = await migratedDatabase('template_copy');
+    const pool = new pg.Pool({ connectionString: a.url, max: 1 });
+    try {
+      expect(await pendingMigrations(pool)).toEqual([]);
+      await query(a.url, `INSERT INTO sync_runs (run_id, workflow_id, mode, status) VALUES ('only-in-a', 'w', 'full', 'running')`);
+      expect(await query(b.url, 'SELECT run_id FROM sync_runs')).toEqual([]);
+    } finally {
+      await pool.end();
+      await a.drop();
+      await b.drop();
+    }
   });
 });

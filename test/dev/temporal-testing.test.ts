@@ -3,10 +3,21 @@ import os from 'node:os';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { findOrInstallTemporalCli } from '../../src/dev/temporal';
 
-/** Executables of this process's direct children, resolved through /proc. */
+/**
+ * Executables of this process's direct children, resolved through /proc: those of every thread, since
+ * which one spawns a child (the main one, or the SDK's native runtime's) depends on how Jest runs the file.
+ */
 function childExecutables(): string[] {
-  const children = fs.readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8').trim();
+  const tasks = fs.readdirSync(`/proc/${process.pid}/task`);
+  const children = tasks.map((task) => {
+    try {
+      return fs.readFileSync(`/proc/${process.pid}/task/${task}/children`, 'utf8');
+    } catch {
+      return ''; // the thread ended meanwhile
+    }
+  });
   return children
+    .join(' ')
     .split(/\s+/)
     .filter(Boolean)
     .flatMap((pid) => {

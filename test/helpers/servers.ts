@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
+import { migrate } from '../../src/db/migrate';
 
-/** The Temporal frontend that test/global-setup.ts started (or `CARSYNC_TEST_TEMPORAL_ADDRESS` named). */
+/**
+ * The Temporal frontend of this Jest worker: test/global-setup.ts starts one per worker and
+ * test/worker-setup.ts sets `CARSYNC_TEST_TEMPORAL_ADDRESS` to this worker's (or it names one server for all).
+ */
 export function testTemporalAddress(): string {
   return requiredEnv('CARSYNC_TEST_TEMPORAL_ADDRESS');
 }
@@ -18,11 +24,13 @@ export interface FreshDatabase {
   drop(): Promise<void>;
 }
 
-/** A new, empty database on the test server, so that each test file migrates and fills its own schema. */
-export async function freshDatabase(label = 'test'): Promise<FreshDatabase> {
+/** A new, empty database on the test server (or a copy of `template`), so that each test file has its own schema. */
+export async function freshDatabase(label = 'test', template?: string): Promise<FreshDatabase> {
   const slug = label.toLowerCase().replace(/[^a-z0-9_]+/g, '_').slice(0, 30);
   const name = `carsync_${slug}_${randomBytes(5).toString('hex')}`;
-  await withAdminClient((client) => client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`));
+  await withAdminClient((client) =>
+    client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}${template ? ` TEMPLATE ${client.escapeIdentifier(template)}` : ''}`),
+  );
   const url = new URL(testDatabaseUrl());
   url.pathname = `/${name}`;
   return {
@@ -32,6 +40,25 @@ export async function freshDatabase(label = 'test'): Promise<FreshDatabase> {
       await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`));
     },
   };
+}
+
+/**
+ * A new database with the current schema: a copy of the template that test/global-setup.ts migrated
+ * once, or, without one (the cluster tier, the history recorder), a fresh database migrated here.
+ */
+export async function migratedDatabase(label = 'test'): Promise<FreshDatabase> {
+  const template = process.env.CARSYNC_TEST_TEMPLATE_DATABASE;
+  const db = await freshDatabase(label, template);
+  if (!template) {
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    await migrate(pool).finally(() => pool.end());
+  }
+  return db;
+}
+
+/** Where the run's workflow bundle is (test/global-setup.ts builds it), one file per test run. */
+export function workflowBundlePath(): string {
+  return join(tmpdir(), `carsync-test-bundle-${process.env.CARSYNC_TEST_RUN_ID ?? process.ppid}.js`);
 }
 
 async function withAdminClient<T>(use: (client: pg.Client) => Promise<T>): Promise<T> {

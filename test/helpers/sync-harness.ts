@@ -1,18 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkerOptions } from '@temporalio/worker';
+import { Client, Connection, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { DefaultLogger, Runtime, type WorkerOptions } from '@temporalio/worker';
 import { Pool, types } from 'pg';
 import type { Car } from '../../src/car';
 import { loadWorkerConfig } from '../../src/config';
-import { migrate } from '../../src/db/migrate';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/server';
 import type { SyncInput, SyncSummary } from '../../src/sync-types';
 import { buildWorker, type RunningWorker } from '../../src/worker';
-import { freshDatabase, testTemporalAddress } from './servers';
-import { spawnWorker, type WorkerProcess } from './worker-process';
+import { migratedDatabase, testTemporalAddress } from './servers';
+import { waitFor } from './wait';
+import { spawnWorker, testWorkflowBundle, type WorkerProcess } from './worker-process';
 
 // Worker chatter, and the warnings of the retries these tests provoke on purpose, would bury the output.
 try {
@@ -24,18 +21,11 @@ try {
 // Car ids and counts are well inside Number's safe range.
 types.setTypeParser(types.builtins.INT8, Number);
 
-/** The workflow bundle, built once per test run and shared by every test file through a temp file. */
+/** The workflow bundle, built once per test run (test/global-setup.ts) and shared by every test file through a temp file. */
 export async function workflowBundle(): Promise<{ code: string }> {
-  const file = join(tmpdir(), `carsync-test-bundle-${process.env.CARSYNC_TEST_RUN_ID ?? process.ppid}.js`);
-  if (existsSync(file)) return { code: readFileSync(file, 'utf8') };
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger });
-  // Written aside and renamed, so no test file ever reads half a bundle.
-  writeFileSync(`${file}.${process.pid}.tmp`, code);
-  renameSync(`${file}.${process.pid}.tmp`, file);
+  const { code } = await testWorkflowBundle();
   return { code };
 }
-
-const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
 
 export interface HarnessOptions {
   simulator?: SimulatorOptions;
@@ -73,15 +63,57 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+export interface ServersOptions {
+  /** Names the test's database, to tell it apart among the server's. */
+  label?: string;
+  simulator?: SimulatorOptions;
+  /** Connections of the test's own pool. */
+  poolSize?: number;
+  /** A Temporal server of the test's own instead of this Jest worker's. */
+  temporalAddress?: string;
+}
+
+/** The servers a sync runs against, for one test: its own simulator and database, and a client of this Jest worker's Temporal. */
+export interface Servers {
+  sim: Simulator;
+  /** A copy of the migrated template. */
+  databaseUrl: string;
+  pool: Pool;
+  client: Client;
+  temporalAddress: string;
+  /** Closes the client, the simulator and the pool, and drops the database. */
+  close(): Promise<void>;
+}
+
+/** A simulator, a migrated database of the test's own with a pool on it, and a Temporal client. */
+export async function startServers(options: ServersOptions = {}): Promise<Servers> {
+  const closers: (() => Promise<unknown>)[] = [];
+  const close = async (): Promise<void> => {
+    for (let undo = closers.pop(); undo; undo = closers.pop()) await undo();
+  };
+  try {
+    const sim = await createSimulator({ seed: 7, size: 2_000, ...options.simulator });
+    closers.push(() => sim.close());
+    const db = await migratedDatabase(options.label);
+    closers.push(() => db.drop());
+    const pool = new Pool({ connectionString: db.url, max: options.poolSize ?? 2 });
+    // pool.end() resolves before its connections have closed, and the drop (WITH FORCE) may end one of them.
+    pool.on('error', () => undefined);
+    closers.push(() => pool.end());
+    const temporalAddress = options.temporalAddress ?? testTemporalAddress();
+    const connection = await Connection.connect({ address: temporalAddress });
+    closers.push(() => connection.close());
+    return { sim, databaseUrl: db.url, pool, client: new Client({ connection }), temporalAddress, close };
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
+}
+
 /** A fresh database, a simulator, a worker on its own task queue and a client: the real servers, end to end. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const db = await freshDatabase();
-  const pool = new Pool({ connectionString: db.url, max: 4 });
-  await migrate(pool);
-  const sim = await createSimulator({ seed: 7, size: 2_000, ...options.simulator });
-  const address = options.temporalAddress ?? testTemporalAddress();
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
+  const servers = await startServers({ simulator: options.simulator, poolSize: 4, temporalAddress: options.temporalAddress });
+  const { sim, pool, client, temporalAddress: address, databaseUrl } = servers;
   const bundle = await workflowBundle();
   const workers: (RunningWorker & { done: Promise<void> })[] = [];
 
@@ -91,7 +123,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const config = loadWorkerConfig({
       TEMPORAL_ADDRESS: address,
       TEMPORAL_TASK_QUEUE: taskQueue,
-      DATABASE_URL: db.url,
+      DATABASE_URL: databaseUrl,
       CARS_API_URL: sim.url,
       CARS_API_KEY: 'sim-key',
       CARSYNC_HTTP_TIMEOUT_MS: '5000',
@@ -114,14 +146,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       },
     };
   };
-  const main = await workerWith();
+  const main = await workerWith().catch(async (err: unknown) => {
+    await servers.close();
+    throw err;
+  });
 
   return {
     sim,
     pool,
     client,
     taskQueue: main.taskQueue,
-    databaseUrl: db.url,
+    databaseUrl,
     start: main.start,
     sync: main.sync,
     startWorkerWith: workerWith,
@@ -129,12 +164,24 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     close: async () => {
       for (const w of workers) if (w.worker.getState() === 'RUNNING') w.worker.shutdown();
       await Promise.allSettled(workers.map((w) => w.done));
-      await connection.close();
-      await sim.close();
-      await pool.end();
-      await db.drop();
+      await servers.close();
     },
   };
+}
+
+/**
+ * Resolves once no activity of a paused run is pending: every range has stopped (cancelled, or found
+ * the run paused), including activities a killed worker left behind, which are retried after their
+ * heartbeat timeout. From then on, only a resume makes requests.
+ */
+export async function untilAtRest(client: Client, handle: WorkflowHandle): Promise<void> {
+  await waitFor(`run ${handle.workflowId} to be at rest`, async () => {
+    const events = (await handle.fetchHistory()).events ?? [];
+    const children = events.map((e) => e.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId).filter((id): id is string => !!id);
+    const descriptions = await Promise.all([handle, ...children.map((id) => client.workflow.getHandle(id))].map((h) => h.describe()));
+    const pending = descriptions.filter((d) => d.status.name === 'RUNNING').reduce((n, d) => n + (d.raw.pendingActivities?.length ?? 0), 0);
+    return pending === 0;
+  }, { everyMs: 200 });
 }
 
 /** Rows of `cars` as Car records, in id order, so a test can compare them with the simulator's. */

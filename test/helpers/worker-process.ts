@@ -2,11 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { signalChild } from '../../src/dev/processes';
 import { WORKER_ENV, WORKER_SOURCE_NODE_ARGS } from '../../src/worker-settings';
+import { workflowBundlePath } from './servers';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 /** `npm run worker`'s command line (src/worker-settings.ts). */
@@ -32,13 +32,17 @@ process.on('exit', () => {
 /** Variables the worker reads: a test's worker gets those the test gives it, never the shell's. */
 const WORKER_CONFIG = /^(TEMPORAL_|CARSYNC_|CARS_API_|DATABASE_URL$)/;
 
-/** Starts src/worker.ts as `npm run worker` does, in its own process group, configured by `env`. */
+/**
+ * Starts src/worker.ts as `npm run worker` does, in its own process group, configured by `env`. It loads
+ * the run's workflow bundle (test/global-setup.ts) rather than bundling for seconds at start-up, unless
+ * `env` names another `CARSYNC_WORKFLOW_BUNDLE` (an empty one: bundle at start-up).
+ */
 export function spawnWorker(env: Record<string, string>): WorkerProcess {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !WORKER_CONFIG.test(name)));
+  const bundle = process.env.CARSYNC_TEST_WORKFLOW_BUNDLE;
   const child = spawn(process.execPath, WORKER_ARGS, {
     cwd: REPO_ROOT,
-    // The run's workflow bundle when a test has written it, so the worker need not bundle at start-up.
-    env: { ...inherited, ...WORKER_ENV, ...(existsSync(bundleFile()) ? { CARSYNC_WORKFLOW_BUNDLE: bundleFile() } : {}), ...env },
+    env: { ...inherited, ...WORKER_ENV, ...(bundle ? { CARSYNC_WORKFLOW_BUNDLE: bundle } : {}), ...env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -69,12 +73,12 @@ export function spawnWorker(env: Record<string, string>): WorkerProcess {
 }
 
 /**
- * The workflow bundle for in-process workers, from the same per-run file as the harness's, so a run
- * bundles the workflow code once whichever test file asks first. Worker processes load the file
- * (`CARSYNC_WORKFLOW_BUNDLE`) instead of bundling at start-up.
+ * The workflow bundle for in-process workers: the per-run file that test/global-setup.ts built, or,
+ * without one (the cluster tier, the history recorder), bundled here once into it. Worker processes
+ * load the file (`CARSYNC_WORKFLOW_BUNDLE`) instead of bundling at start-up.
  */
 export async function testWorkflowBundle(): Promise<{ code: string; codePath: string }> {
-  const file = bundleFile();
+  const file = workflowBundlePath();
   if (existsSync(file)) return { code: readFileSync(file, 'utf8'), codePath: file };
   const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quiet });
@@ -85,10 +89,6 @@ export async function testWorkflowBundle(): Promise<{ code: string; codePath: st
   return { code, codePath: file };
 }
 
-/** The run's workflow bundle file, shared by the test files of one run. */
-function bundleFile(): string {
-  return join(tmpdir(), `carsync-test-bundle-${process.env.CARSYNC_TEST_RUN_ID ?? process.ppid}.js`);
-}
 
 /** A port that was free a moment ago, for a server that must come back on the same one. */
 export function freePort(): Promise<number> {

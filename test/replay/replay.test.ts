@@ -1,4 +1,5 @@
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { testWorkflowBundle } from '../helpers/worker-process';
 import { recordedHistories } from './histories';
 
 // The replay worker's bundling and state lines would bury a failure's output.
@@ -24,8 +25,8 @@ describe('recorded histories', () => {
   it('replay on the current workflow code without a nondeterminism error', async () => {
     const failures: string[] = [];
     let replayed = 0;
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: new DefaultLogger('ERROR') });
-    const results = Worker.runReplayHistories({ workflowBundle }, histories);
+    // The run's bundle (test/global-setup.ts): the same current workflow code the other tests run.
+    const results = Worker.runReplayHistories({ workflowBundle: await testWorkflowBundle() }, histories);
     for await (const { workflowId, error } of results) {
       replayed++;
       if (error) failures.push(`${workflowId}: ${error.message}`);

@@ -2,6 +2,7 @@ import { request } from 'undici';
 import { createSimulator } from '../../src/simulator/server';
 import type { Simulator } from '../../src/simulator/server';
 import { AUTH, getCars } from './helpers';
+import { waitFor } from '../helpers/wait';
 
 describe('fault injection', () => {
   let sim: Simulator;
@@ -84,7 +85,7 @@ describe('fault injection', () => {
       () => 'answered',
       () => 'failed',
     );
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor('the request to reach the simulator', () => sim.stats.requests > 0);
     const started = Date.now();
     await sim.close();
     expect(Date.now() - started).toBeLessThan(500);

@@ -23,5 +23,5 @@ describe('a run whose database keeps refusing its pages', () => {
     expect(failure?.message).not.toMatch(/upstream/i);
     const { rows } = await h.pool.query('SELECT status FROM sync_runs');
     expect(rows).toEqual([{ status: 'failed' }]);
-  }, 120_000);
+  });
 });

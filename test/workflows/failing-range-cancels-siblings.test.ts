@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities';
 import { UpstreamAuthError } from '../../src/errors';
 import type { RunPlan } from '../../src/sync-types';
 import { testTemporalAddress } from '../helpers/servers';
+import { testWorkflowBundle } from '../helpers/worker-process';
 
 // The failures this test provokes on purpose would bury the output.
 try {
@@ -60,7 +61,7 @@ describe('a range that fails', () => {
 
     const taskQueue = `siblings-${randomUUID()}`;
     const connection = await NativeConnection.connect({ address: testTemporalAddress() });
-    const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never });
+    const { code } = await testWorkflowBundle();
     const worker = await Worker.create({ connection, taskQueue, workflowBundle: { code }, activities });
     const client = new Client({ connection: await Connection.connect({ address: testTemporalAddress() }) });
     await worker.runUntil(async () => {

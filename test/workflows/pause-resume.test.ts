@@ -1,7 +1,6 @@
 import { progressQuery, pauseSignal, resumeSignal } from '../../src/workflows/messages';
-import { normalized, startHarness, type Harness } from '../helpers/sync-harness';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { normalized, startHarness, untilAtRest, type Harness } from '../helpers/sync-harness';
+import { waitFor } from '../helpers/wait';
 
 describe('pause and resume', () => {
   let h: Harness;
@@ -12,19 +11,16 @@ describe('pause and resume', () => {
 
   it('starts no upstream request while paused, reports paused, and completes exact after resume', async () => {
     const handle = await h.start();
-    while (h.sim.stats.requests < 10) await sleep(50);
+    await waitFor('10 upstream requests', () => h.sim.stats.requests >= 10);
     await handle.signal(pauseSignal);
-    await sleep(500);
-    expect((await handle.query(progressQuery)).state).toBe('paused');
+    await waitFor('the run to report paused', async () => (await handle.query(progressQuery)).state === 'paused');
     // In-flight pages finish (on a loaded machine that can take a while); then nothing new starts.
-    let before = -1;
-    for (let waited = 0; h.sim.stats.requests !== before && waited < 15_000; waited += 1_000) {
-      before = h.sim.stats.requests;
-      await sleep(1_000);
-    }
-    await sleep(5_000);
-    expect(h.sim.stats.requests).toBe(before);
+    await untilAtRest(h.client, handle);
+    const before = h.sim.stats.requests;
     expect((await handle.query(progressQuery)).state).toBe('paused');
+    // A round trip through the workflow and its ranges: still nothing pending, and no request since.
+    await untilAtRest(h.client, handle);
+    expect(h.sim.stats.requests).toBe(before);
 
     await handle.signal(resumeSignal);
     const summary = await handle.result();

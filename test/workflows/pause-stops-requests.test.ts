@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { Pool } from 'pg';
-import { migrate } from '../../src/db/migrate';
-import { createSimulator, type Simulator } from '../../src/simulator/server';
+import type { Pool } from 'pg';
+import type { Simulator } from '../../src/simulator/server';
 import type { SyncSummary } from '../../src/sync-types';
 import { pauseSignal, progressQuery, resumeSignal } from '../../src/workflows/messages';
 import { cleanupAfterEach } from '../helpers/cleanup';
-import { freshDatabase, testTemporalAddress } from '../helpers/servers';
-import { normalized, selectCars } from '../helpers/sync-harness';
+import { normalized, selectCars, startServers, untilAtRest } from '../helpers/sync-harness';
 import { spawnWorker, type WorkerProcess } from '../helpers/worker-process';
 
 /**
@@ -18,20 +15,13 @@ const RUN_INPUT = { requestsPerSecond: 20 };
 const defer = cleanupAfterEach();
 
 async function setUp(label: string, seed: number) {
-  const sim = await createSimulator({ seed, size: 12_000, latencyMs: 30 });
-  defer(() => sim.close());
-  const db = await freshDatabase(label);
-  defer(() => db.drop());
-  const pool = new Pool({ connectionString: db.url, max: 2 });
-  defer(() => pool.end());
-  await migrate(pool);
-  const connection = await Connection.connect({ address: testTemporalAddress() });
-  defer(() => connection.close());
-  const client = new Client({ connection });
+  const servers = await startServers({ label, simulator: { seed, size: 12_000, latencyMs: 30 } });
+  defer(() => servers.close());
+  const { sim, pool, client } = servers;
   const env = {
-    TEMPORAL_ADDRESS: testTemporalAddress(),
+    TEMPORAL_ADDRESS: servers.temporalAddress,
     TEMPORAL_TASK_QUEUE: `carsync-pause-${randomUUID()}`,
-    DATABASE_URL: db.url,
+    DATABASE_URL: servers.databaseUrl,
     CARS_API_URL: sim.url,
     CARS_API_KEY: 'sim-key',
     CARSYNC_PAGE_SIZE: '100',
@@ -68,22 +58,6 @@ async function pauseRecordedAt(pool: Pool, runId: string): Promise<number> {
   }
 }
 
-/**
- * Resolves once no activity of the run is pending: every range has stopped (cancelled, or found the
- * run paused), including activities a killed worker left behind, which are retried after their
- * heartbeat timeout. From then on, only a resume makes requests.
- */
-async function atRest(client: Client, handle: WorkflowHandle): Promise<void> {
-  for (;;) {
-    const events = (await handle.fetchHistory()).events ?? [];
-    const children = events.map((e) => e.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId).filter((id): id is string => !!id);
-    const descriptions = await Promise.all([handle, ...children.map((id) => client.workflow.getHandle(id))].map((h) => h.describe()));
-    const pending = descriptions.filter((d) => d.status.name === 'RUNNING').reduce((n, d) => n + (d.raw.pendingActivities?.length ?? 0), 0);
-    if (pending === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 async function expectExactMirror(pool: Pool, sim: Simulator): Promise<void> {
   expect((await selectCars(pool, 'WHERE removed_at IS NULL')).map(normalized)).toEqual(sim.dataset.validCars().map(normalized));
 }
@@ -96,7 +70,7 @@ describe('once a run has recorded a pause, no upstream request starts', () => {
     await requestsReached(sim, 30);
     await handle.signal(pauseSignal);
     const recordedAt = await pauseRecordedAt(pool, handle.firstExecutionRunId);
-    await atRest(client, handle);
+    await untilAtRest(client, handle);
 
     expect(sim.stats.requestTimes.filter((t) => t >= recordedAt + 1000)).toEqual([]);
     expect((await handle.query(progressQuery)).state).toBe('paused');
@@ -104,7 +78,7 @@ describe('once a run has recorded a pause, no upstream request starts', () => {
     expect(((await handle.result()) as SyncSummary).status).toBe('completed');
     await expectExactMirror(pool, sim);
     expect(running.output()).not.toMatch(/"level":"ERROR"/);
-  }, 90_000);
+  });
 
   it('holds when the worker is killed before the pause and another starts after it', async () => {
     const { sim, pool, client, worker, start } = await setUp('pause_restart', 142);
@@ -115,11 +89,11 @@ describe('once a run has recorded a pause, no upstream request starts', () => {
     await handle.signal(pauseSignal);
     worker();
     const recordedAt = await pauseRecordedAt(pool, handle.firstExecutionRunId);
-    await atRest(client, handle);
+    await untilAtRest(client, handle);
 
     expect(sim.stats.requestTimes.filter((t) => t >= recordedAt + 1000)).toEqual([]);
     await handle.signal(resumeSignal);
     expect(((await handle.result()) as SyncSummary).status).toBe('completed');
     await expectExactMirror(pool, sim);
-  }, 120_000);
+  });
 });
