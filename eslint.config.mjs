@@ -48,7 +48,20 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: ['pg', 'undici', 'zod', 'fs', 'node:fs', 'http', 'node:http', 'crypto', 'node:crypto', '@temporalio/activity', '@temporalio/client', '@temporalio/worker'],
+          paths: [
+            'pg',
+            'undici',
+            'zod',
+            'fs',
+            'node:fs',
+            'http',
+            'node:http',
+            'crypto',
+            'node:crypto',
+            '@temporalio/activity',
+            '@temporalio/client',
+            '@temporalio/worker',
+          ],
           patterns: [
             { group: ['**/activities', '**/activities/*'], allowTypeImports: true, message: 'Workflows import activity types only.' },
             { group: ['**/db/*', '**/simulator/*', '**/dev/*', '**/config', '**/logging', '**/redact'], message: 'Workflow code does no I/O.' },

@@ -103,7 +103,11 @@ export async function floorSync(options: FloorOptions): Promise<FloorResult> {
 /** Run as its own process by the bench (so its CPU is counted apart): prints the result as one JSON line. */
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { lanes: { type: 'string' }, 'per-page': { type: 'string' } } });
-  const env = (name: string) => process.env[name] ?? (() => { throw new Error(`${name} is not set`); })();
+  const env = (name: string) =>
+    process.env[name] ??
+    (() => {
+      throw new Error(`${name} is not set`);
+    })();
   const result = await floorSync({
     apiUrl: env('CARS_API_URL'),
     apiKey: env('CARS_API_KEY'),

@@ -174,7 +174,8 @@ async function main(): Promise<void> {
     cpuProf: values['cpu-prof'],
     nice: values.nice,
   });
-  if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `--${String(i.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`).join('; '));
+  if (!parsed.success)
+    throw new Error(parsed.error.issues.map((i) => `--${String(i.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`).join('; '));
   const opts = parsed.data;
   const cleanups: (() => Promise<unknown>)[] = [];
   const cleanup = async () => {
@@ -209,7 +210,10 @@ async function main(): Promise<void> {
     };
     const simUrl = () => `http://127.0.0.1:${simPort}`;
     const admin = async (path: string, body?: unknown) => {
-      const res = await fetch(`${simUrl()}/_admin/${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(
+        `${simUrl()}/_admin/${path}`,
+        body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+      );
       return res.json() as Promise<Record<string, unknown>>;
     };
 
@@ -223,27 +227,37 @@ async function main(): Promise<void> {
       // A new worker counts its GC pauses afresh.
       rmSync(samplesFile, { force: true });
       // Started the way `npm run worker` starts it (src/worker-settings.ts), so its memory is the one measured.
-      worker = spawnTs('src/worker.ts', [], {
-        ...process.env,
-        ...WORKER_ENV,
-        TEMPORAL_ADDRESS: temporal.address,
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        DATABASE_URL: postgres.url,
-        CARS_API_URL: simUrl(),
-        CARS_API_KEY: 'sim-key',
-        CARSYNC_METRICS_PORT: String(metricsPort),
-        CARSYNC_LOG_LEVEL: 'WARN',
-        CARSYNC_WORKER_NICE: String(opts.nice),
-        CARSYNC_MEMORY_SAMPLES: samplesFile,
-      }, [...WORKER_SOURCE_NODE_ARGS, ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : [])]);
+      worker = spawnTs(
+        'src/worker.ts',
+        [],
+        {
+          ...process.env,
+          ...WORKER_ENV,
+          TEMPORAL_ADDRESS: temporal.address,
+          TEMPORAL_TASK_QUEUE: taskQueue,
+          DATABASE_URL: postgres.url,
+          CARS_API_URL: simUrl(),
+          CARS_API_KEY: 'sim-key',
+          CARSYNC_METRICS_PORT: String(metricsPort),
+          CARSYNC_LOG_LEVEL: 'WARN',
+          CARSYNC_WORKER_NICE: String(opts.nice),
+          CARSYNC_MEMORY_SAMPLES: samplesFile,
+        },
+        [...WORKER_SOURCE_NODE_ARGS, ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : [])],
+      );
       const current = worker;
       cleanups.push(() => stopProcess(current));
       // Its metrics come up before it has bundled the workflows: it is ready once it polls for both kinds of task.
-      const polling = (exposition: string, kind: string) => new RegExp(`^temporal_num_pollers\\{[^}]*poller_type="${kind}"[^}]*\\} [1-9]`, 'm').test(exposition);
-      await waitFor('the worker', async () => {
-        const exposition = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-        return polling(exposition, 'workflow_task') && polling(exposition, 'activity_task');
-      }, 120_000);
+      const polling = (exposition: string, kind: string) =>
+        new RegExp(`^temporal_num_pollers\\{[^}]*poller_type="${kind}"[^}]*\\} [1-9]`, 'm').test(exposition);
+      await waitFor(
+        'the worker',
+        async () => {
+          const exposition = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+          return polling(exposition, 'workflow_task') && polling(exposition, 'activity_task');
+        },
+        120_000,
+      );
       return taskQueue;
     };
     const stopWorker = () => stopProcess(worker);
@@ -253,7 +267,12 @@ async function main(): Promise<void> {
     const peakRssMb = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${worker.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
     /** The worker's sample with the highest RSS between two times, and the GC pauses between them. */
     const memoryBetween = (from: number, to: number): Row['memory'] => {
-      const samples = existsSync(samplesFile) ? readFileSync(samplesFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as MemorySample) : [];
+      const samples = existsSync(samplesFile)
+        ? readFileSync(samplesFile, 'utf8')
+            .trim()
+            .split('\n')
+            .map((line) => JSON.parse(line) as MemorySample)
+        : [];
       const base = samples.filter((x) => x.t <= from).at(-1) ?? { gcCount: 0, gcMs: 0 };
       const during = samples.filter((x) => x.t > from && x.t <= to);
       if (!during.length) return null;
@@ -273,7 +292,11 @@ async function main(): Promise<void> {
     });
     const rows: Row[] = [];
     let n = 0;
-    const sync = async (scenario: string, input: SyncInput = {}, during?: (finished: Promise<unknown>) => Promise<void>): Promise<{ row: Row; summary: SyncSummary }> => {
+    const sync = async (
+      scenario: string,
+      input: SyncInput = {},
+      during?: (finished: Promise<unknown>) => Promise<void>,
+    ): Promise<{ row: Row; summary: SyncSummary }> => {
       const stats0 = await admin('stats');
       const metrics0 = await scrape();
       resetPeak();
@@ -398,7 +421,10 @@ async function main(): Promise<void> {
           query: 'filtered listing (make, model, by price, 20)',
           run: (i: number) => {
             const m = makes[i % makes.length];
-            return pool.query('SELECT id, make, model, year, price FROM cars WHERE make = $1 AND model = $2 AND removed_at IS NULL ORDER BY price LIMIT 20', [m.make, m.model]);
+            return pool.query('SELECT id, make, model, year, price FROM cars WHERE make = $1 AND model = $2 AND removed_at IS NULL ORDER BY price LIMIT 20', [
+              m.make,
+              m.model,
+            ]);
           },
         },
       ];
@@ -448,7 +474,24 @@ async function main(): Promise<void> {
       const { cars, pages } = await naiveSync(pool, simUrl(), 'sim-key', opts.naiveCars);
       const endedAt = Date.now();
       const wallSeconds = (endedAt - startedAt) / 1000;
-      rows.push({ scenario: `naive baseline (${cars} cars)`, wallSeconds, startedAt, endedAt, cars, pages, apiP50: null, apiP95: null, rateLimited: 0, requests: pages, rowsWritten: cars, peakRssMb: null, memory: null, activities: null, children: null, cpu: null });
+      rows.push({
+        scenario: `naive baseline (${cars} cars)`,
+        wallSeconds,
+        startedAt,
+        endedAt,
+        cars,
+        pages,
+        apiP50: null,
+        apiP95: null,
+        rateLimited: 0,
+        requests: pages,
+        rowsWritten: cars,
+        peakRssMb: null,
+        memory: null,
+        activities: null,
+        children: null,
+        cpu: null,
+      });
       console.error(`  naive: ${wallSeconds.toFixed(1)} s, ${Math.round(cars / wallSeconds)} cars/s`);
     }
     if (want('scale')) {
@@ -461,7 +504,11 @@ async function main(): Promise<void> {
     }
 
     printReport(opts, rows, reads);
-    if (opts.json) writeFileSync(opts.json, JSON.stringify({ options: opts, rows, reads: reads.map((r) => ({ query: r.query, idle: stats(r.idle), busy: stats(r.busy) })) }, null, 2));
+    if (opts.json)
+      writeFileSync(
+        opts.json,
+        JSON.stringify({ options: opts, rows, reads: reads.map((r) => ({ query: r.query, idle: stats(r.idle), busy: stats(r.busy) })) }, null, 2),
+      );
   } finally {
     await cleanup();
   }
@@ -474,9 +521,20 @@ function stats(xs: number[]) {
 function printReport(opts: z.infer<typeof argsSchema>, rows: Row[], reads: { query: string; idle: number[]; busy: number[] }[]): void {
   const fmt = (x: number | null, digits = 0) => (x === null || Number.isNaN(x) ? '-' : x.toFixed(digits));
   const header = [
-    'scenario', 'wall s', 'cars/s', 'pages/s', 'API p50/p95 ms', '429s', 'rows written', 'worker peak RSS MB',
-    'at the peak: V8 heap used/total, external/array buffers, rest MB', 'cached workflows', 'GC pauses n / total / max ms',
-    'activities', 'child workflows', 'CPU s worker/temporal/postgres/simulator',
+    'scenario',
+    'wall s',
+    'cars/s',
+    'pages/s',
+    'API p50/p95 ms',
+    '429s',
+    'rows written',
+    'worker peak RSS MB',
+    'at the peak: V8 heap used/total, external/array buffers, rest MB',
+    'cached workflows',
+    'GC pauses n / total / max ms',
+    'activities',
+    'child workflows',
+    'CPU s worker/temporal/postgres/simulator',
   ];
   const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
   const lines = rows.map((r) => [
@@ -496,7 +554,11 @@ function printReport(opts: z.infer<typeof argsSchema>, rows: Row[], reads: { que
     r.memory ? `${r.memory.gcCount} / ${r.memory.gcMs.toFixed(0)} / ${r.memory.gcMaxMs.toFixed(0)}` : '-',
     r.activities === null ? '-' : String(r.activities),
     r.children === null ? '-' : String(r.children),
-    r.cpu ? Object.values(r.cpu).map((x) => x.toFixed(1)).join(' / ') : '-',
+    r.cpu
+      ? Object.values(r.cpu)
+          .map((x) => x.toFixed(1))
+          .join(' / ')
+      : '-',
   ]);
   console.log(`\ncarsync bench: ${opts.cars} cars, simulator latency ${opts.latencyMs} ms, ${new Date().toISOString()}\n`);
   console.log(`| ${header.join(' | ')} |`);
@@ -505,12 +567,15 @@ function printReport(opts: z.infer<typeof argsSchema>, rows: Row[], reads: { que
   for (const r of rows.filter((x) => x.note)) console.log(`\n${r.scenario}: ${r.note}`);
   const cold = rows.find((r) => r.scenario === 'cold full sync');
   const naive = rows.find((r) => r.scenario.startsWith('naive'));
-  if (cold && naive) console.log(`\ncold full sync vs naive baseline: ${(cold.cars / cold.wallSeconds / (naive.cars / naive.wallSeconds)).toFixed(1)}x the cars/s`);
+  if (cold && naive)
+    console.log(`\ncold full sync vs naive baseline: ${(cold.cars / cold.wallSeconds / (naive.cars / naive.wallSeconds)).toFixed(1)}x the cars/s`);
   const floor = rows.find((r) => r.scenario.startsWith('floor'));
   if (cold && floor) console.log(`cold full sync vs floor: ${(cold.wallSeconds / floor.wallSeconds).toFixed(2)}x the wall time`);
   const big = rows.find((r) => r.scenario.startsWith('cold full sync, '));
   if (cold && big) {
-    console.log(`${big.scenario} vs ${opts.cars}: wall time ${(big.wallSeconds / cold.wallSeconds).toFixed(2)}x, worker peak RSS ${((big.peakRssMb ?? NaN) / (cold.peakRssMb ?? NaN)).toFixed(2)}x`);
+    console.log(
+      `${big.scenario} vs ${opts.cars}: wall time ${(big.wallSeconds / cold.wallSeconds).toFixed(2)}x, worker peak RSS ${((big.peakRssMb ?? NaN) / (cold.peakRssMb ?? NaN)).toFixed(2)}x`,
+    );
   }
   if (reads.length) {
     console.log(`\n| user-facing read (during the 2% re-sync) | idle p50 / p99 ms | during sync p50 / p99 ms | p99 ratio |`);

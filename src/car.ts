@@ -33,7 +33,23 @@ export type CarStatus = (typeof CAR_STATUSES)[number];
  * change, or every stored row would be rewritten once), and car_changes names them.
  */
 export const MIRRORED_FIELDS = [
-  'make', 'model', 'trim', 'year', 'price', 'currency', 'mileage_km', 'fuel', 'transmission', 'color',
-  'body_type', 'vin', 'location', 'lot_number', 'images', 'status', 'listed_at', 'updated_at',
+  'make',
+  'model',
+  'trim',
+  'year',
+  'price',
+  'currency',
+  'mileage_km',
+  'fuel',
+  'transmission',
+  'color',
+  'body_type',
+  'vin',
+  'location',
+  'lot_number',
+  'images',
+  'status',
+  'listed_at',
+  'updated_at',
 ] as const satisfies readonly (keyof Car)[];
 export type MirroredField = (typeof MIRRORED_FIELDS)[number];

@@ -1,5 +1,13 @@
 import { parseArgs } from 'node:util';
-import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { Pool } from 'pg';
 import { z } from 'zod';
 import { ConfigurationError, loadDatabaseUrl, loadTemporalConfig, parseRunInput, temporalConnectionOptions, type TemporalConfig } from './config';
@@ -203,8 +211,7 @@ export function parseCommand(argv: string[]): Command | 'help' {
       timezone: values.timezone ?? 'UTC',
       catchupWindow: (values.catchup ?? '1h') as Duration,
     };
-    const problem =
-      cronProblem(settings.cron) ?? (settings.incrementalCron && cronProblem(settings.incrementalCron)) ?? timezoneProblem(settings.timezone);
+    const problem = cronProblem(settings.cron) ?? (settings.incrementalCron && cronProblem(settings.incrementalCron)) ?? timezoneProblem(settings.timezone);
     if (problem) throw new UsageError(problem);
     if (!/^\d+(s|m|h|d)$/.test(settings.catchupWindow as string)) throw new UsageError(`--catchup must look like 30m, 6h or 1d, not "${values.catchup}"`);
     return { verb, follow: false, json, input: modeInput(values.mode), schedule: { action: action as ScheduleAction, settings, note: values.note } };
@@ -258,10 +265,20 @@ export function formatProgress(p: Progress): string {
 
 export function formatSummary(s: SyncSummary): string {
   const rows: [string, string | number | boolean][] = [
-    ['status', s.status], ['mode', s.mode], ['pages', s.pages], ['cars seen', s.carsSeen], ['inserted', s.inserted],
-    ['updated', s.updated], ['unchanged', s.unchanged], ['removed', s.removed], ['rejected', s.rejected],
-    ['retries', s.retries], ['verified', s.verified], ['removal brake tripped', s.removalBrakeTripped],
-    ['duration (s)', s.durationSeconds.toFixed(1)], ['cars/s', s.rowsPerSecond],
+    ['status', s.status],
+    ['mode', s.mode],
+    ['pages', s.pages],
+    ['cars seen', s.carsSeen],
+    ['inserted', s.inserted],
+    ['updated', s.updated],
+    ['unchanged', s.unchanged],
+    ['removed', s.removed],
+    ['rejected', s.rejected],
+    ['retries', s.retries],
+    ['verified', s.verified],
+    ['removal brake tripped', s.removalBrakeTripped],
+    ['duration (s)', s.durationSeconds.toFixed(1)],
+    ['cars/s', s.rowsPerSecond],
   ];
   const reasons = s.unverifiedReasons.map((reason) => `\n    - ${reason}`).join('');
   return rows.map(([k, v]) => `  ${k.padEnd(22)} ${v}`).join('\n') + (s.verified ? '' : `\n  not verified because:${reasons}`);
@@ -406,7 +423,9 @@ export async function run(command: Command, config: TemporalConfig, out: Output 
     }
     if (command.verb === 'tune') {
       const tuning = await handle.executeUpdate(setTuningUpdate, { args: [command.tuning!] });
-      out.write(`${id}: requestsPerSecond ${tuning.requestsPerSecond || 'not set (the upstream\'s advertised limit only)'}, concurrency ${tuning.concurrency}\n`);
+      out.write(
+        `${id}: requestsPerSecond ${tuning.requestsPerSecond || "not set (the upstream's advertised limit only)"}, concurrency ${tuning.concurrency}\n`,
+      );
       return EXIT.ok;
     }
     if (command.verb === 'pause') await handle.signal(pauseSignal);
@@ -439,7 +458,8 @@ async function statusOf(client: Client, handle: WorkflowHandle, command: Command
     text(`${formatProgress(progress)}\n`);
     return { ...base, status: 'running', progress, summary: null, failure: null, exitCode: EXIT.ok };
   }
-  const result = description.status.name === 'RUNNING' ? follow(client, handle, description.taskQueue, out, command.json) : (handle.result() as Promise<SyncSummary>);
+  const result =
+    description.status.name === 'RUNNING' ? follow(client, handle, description.taskQueue, out, command.json) : (handle.result() as Promise<SyncSummary>);
   const end = await ending(result);
   const status = command.follow ? (await handle.describe()).status.name : description.status.name;
   if (command.follow) text(`${base.workflowId}: ${status}\n`);
@@ -488,10 +508,13 @@ async function main(): Promise<number> {
 
 if (require.main === module) {
   // An exit code, not an exit: output still on its way to a pipe is written first.
-  main().then((code) => void (process.exitCode = code), (err: Error) => {
-    const known = err instanceof UsageError || err instanceof ConfigurationError;
-    console.error(known ? `sync: ${err.message}` : `sync: ${err.message ?? err}`);
-    if (err instanceof UsageError) console.error('run `npm run sync -- --help` for usage');
-    process.exit(err instanceof UsageError ? EXIT.usage : EXIT.failed);
-  });
+  main().then(
+    (code) => void (process.exitCode = code),
+    (err: Error) => {
+      const known = err instanceof UsageError || err instanceof ConfigurationError;
+      console.error(known ? `sync: ${err.message}` : `sync: ${err.message ?? err}`);
+      if (err instanceof UsageError) console.error('run `npm run sync -- --help` for usage');
+      process.exit(err instanceof UsageError ? EXIT.usage : EXIT.failed);
+    },
+  );
 }

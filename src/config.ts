@@ -96,13 +96,16 @@ const url = (name: string, protocols: string[]) =>
   z
     .string({ error: `${name} is required` })
     .min(1, `${name} is required`)
-    .refine((value) => {
-      try {
-        return protocols.includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    }, `${name} must be a ${protocols.join(' or ')} URL`);
+    .refine(
+      (value) => {
+        try {
+          return protocols.includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `${name} must be a ${protocols.join(' or ')} URL`,
+    );
 
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
@@ -119,7 +122,12 @@ const envSchema = z.object({
   CARSYNC_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   CARSYNC_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** The largest upstream answer taken, once decompressed; a larger one fails its request and is retried. */
-  CARSYNC_MAX_RESPONSE_BYTES: z.coerce.number().int().min(64 * 1024).max(1024 ** 3).default(DEFAULT_MAX_RESPONSE_BYTES),
+  CARSYNC_MAX_RESPONSE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(1024 ** 3)
+    .default(DEFAULT_MAX_RESPONSE_BYTES),
   CARSYNC_WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /** Days `car_changes` and `car_rejects` rows are kept (each run's close deletes older ones); 0 keeps them forever. */
   CARSYNC_CHANGES_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(DEFAULT_RETENTION_DAYS.changes),
@@ -214,7 +222,10 @@ export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): Tempor
   return temporalConfig(parseEnv({ TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, TEMPORAL_API_KEY, TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY }, env));
 }
 
-type TemporalEnv = Pick<z.infer<typeof envSchema>, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_API_KEY' | 'TEMPORAL_TLS_CERT' | 'TEMPORAL_TLS_KEY'>;
+type TemporalEnv = Pick<
+  z.infer<typeof envSchema>,
+  'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_API_KEY' | 'TEMPORAL_TLS_CERT' | 'TEMPORAL_TLS_KEY'
+>;
 
 function temporalConfig(e: TemporalEnv): TemporalConfig {
   const config: TemporalConfig = { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE };
@@ -226,13 +237,19 @@ function temporalConfig(e: TemporalEnv): TemporalConfig {
   if (!mtls) return config;
   if (e.TEMPORAL_TLS_CERT === undefined || e.TEMPORAL_TLS_KEY === undefined) {
     const missing = e.TEMPORAL_TLS_CERT === undefined ? 'TEMPORAL_TLS_CERT' : 'TEMPORAL_TLS_KEY';
-    throw new ConfigurationError(`invalid configuration:\n  ${missing} is required with ${missing === 'TEMPORAL_TLS_CERT' ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT'} (a client certificate and its key, PEM files)`);
+    throw new ConfigurationError(
+      `invalid configuration:\n  ${missing} is required with ${missing === 'TEMPORAL_TLS_CERT' ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT'} (a client certificate and its key, PEM files)`,
+    );
   }
   return { ...config, auth: { certFile: e.TEMPORAL_TLS_CERT, keyFile: e.TEMPORAL_TLS_KEY } };
 }
 
 /** What `Connection.connect` and `NativeConnection.connect` take: TLS whenever the cluster asks for credentials. */
-export function temporalConnectionOptions({ address, auth }: TemporalConfig): { address: string; tls?: true | { clientCertPair: { crt: Buffer; key: Buffer } }; apiKey?: string } {
+export function temporalConnectionOptions({ address, auth }: TemporalConfig): {
+  address: string;
+  tls?: true | { clientCertPair: { crt: Buffer; key: Buffer } };
+  apiKey?: string;
+} {
   if (!auth) return { address };
   if ('apiKey' in auth) return { address, tls: true, apiKey: auth.apiKey };
   try {

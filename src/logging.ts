@@ -9,7 +9,9 @@ import { DefaultLogger, type LogEntry, type LogLevel } from '@temporalio/worker'
 export function jsonLogger(level: LogLevel, out: Writable = process.stdout): DefaultLogger {
   return new DefaultLogger(level, (entry: LogEntry) => {
     const meta = Object.fromEntries(Object.entries(entry.meta ?? {}).map(([key, value]) => [key, value instanceof Error ? describe(value) : value]));
-    out.write(`${JSON.stringify({ time: new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString(), level: entry.level, message: entry.message, ...meta })}\n`);
+    out.write(
+      `${JSON.stringify({ time: new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString(), level: entry.level, message: entry.message, ...meta })}\n`,
+    );
   });
 }
 

@@ -61,7 +61,10 @@ export type NumericTuningField = keyof typeof TUNING_BOUNDS;
 /** Why `value` is no valid `field`, or null when it is. Taken literally: only a number is a number (no `true`, `"5"` or `null`). */
 export function tuningProblem(field: NumericTuningField, value: unknown): string | null {
   const { min, max, integer, orZero }: NumberBounds = TUNING_BOUNDS[field];
-  const inRange = typeof value === 'number' && (integer ? Number.isInteger(value) : Number.isFinite(value)) && ((value >= min && value <= max) || (orZero !== undefined && value === 0));
+  const inRange =
+    typeof value === 'number' &&
+    (integer ? Number.isInteger(value) : Number.isFinite(value)) &&
+    ((value >= min && value <= max) || (orZero !== undefined && value === 0));
   if (inRange) return null;
   const wanted = `${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`;
   const shown = typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));

@@ -14,7 +14,14 @@ import { ConfigurationError, loadWorkerConfig, temporalConnectionOptions, type W
 import { pendingMigrations } from './db/migrate';
 import { jsonLogger } from './logging';
 import { sampleMemory } from './memory-samples';
-import { DATABASE_POOL_SIZE, MAX_CACHED_WORKFLOWS, MAX_CONCURRENT_ACTIVITIES, MAX_CONCURRENT_WORKFLOW_TASKS, TSX_REQUIRE_HOOK, WORKFLOWS_ON_MAIN_THREAD } from './worker-settings';
+import {
+  DATABASE_POOL_SIZE,
+  MAX_CACHED_WORKFLOWS,
+  MAX_CONCURRENT_ACTIVITIES,
+  MAX_CONCURRENT_WORKFLOW_TASKS,
+  TSX_REQUIRE_HOOK,
+  WORKFLOWS_ON_MAIN_THREAD,
+} from './worker-settings';
 
 export interface RunningWorker {
   worker: Worker;
@@ -23,10 +30,7 @@ export interface RunningWorker {
 }
 
 /** Builds a worker and its dependencies from the configuration. Tests build workers the same way. */
-export async function buildWorker(
-  config: WorkerConfig,
-  options: Pick<WorkerOptions, 'workflowBundle'> = {},
-): Promise<RunningWorker> {
+export async function buildWorker(config: WorkerConfig, options: Pick<WorkerOptions, 'workflowBundle'> = {}): Promise<RunningWorker> {
   const pool = new Pool({ connectionString: config.databaseUrl, max: DATABASE_POOL_SIZE });
   // An idle connection dropped by a database restart must not crash the worker; the next query reconnects.
   pool.on('error', (err) => Runtime.instance().logger.warn('idle database connection lost', { error: err.message }));
@@ -51,7 +55,15 @@ export async function buildWorker(
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       workflowBundle,
-      activities: createActivities({ pool, api, limiter, metrics, temporal: new Client({ connection, namespace: config.temporal.namespace }), defaults: config.tuning, retention: config.retention }),
+      activities: createActivities({
+        pool,
+        api,
+        limiter,
+        metrics,
+        temporal: new Client({ connection, namespace: config.temporal.namespace }),
+        defaults: config.tuning,
+        retention: config.retention,
+      }),
       maxConcurrentActivityTaskExecutions: MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTaskExecutions: MAX_CONCURRENT_WORKFLOW_TASKS,
       maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
@@ -103,7 +115,8 @@ export async function requireCurrentSchema(pool: Pool): Promise<void> {
   } catch (err) {
     throw new ConfigurationError(`cannot read the database at DATABASE_URL: ${(err as Error).message}`);
   }
-  if (pending.length) throw new ConfigurationError(`the database lacks migration(s) ${pending.join(', ')}: run \`npm run db:migrate\` against DATABASE_URL first`);
+  if (pending.length)
+    throw new ConfigurationError(`the database lacks migration(s) ${pending.join(', ')}: run \`npm run db:migrate\` against DATABASE_URL first`);
 }
 
 /**
@@ -148,7 +161,7 @@ async function main(): Promise<void> {
         }
       : undefined,
   });
-  if (niceProblem) Runtime.instance().logger.warn('could not lower the worker\'s CPU priority (CARSYNC_WORKER_NICE)', { error: niceProblem });
+  if (niceProblem) Runtime.instance().logger.warn("could not lower the worker's CPU priority (CARSYNC_WORKER_NICE)", { error: niceProblem });
   // The Docker image ships a prebuilt bundle (src/dev/bundle-workflows.ts); elsewhere, a child process bundles at start-up.
   const bundlePath = process.env.CARSYNC_WORKFLOW_BUNDLE;
   const { worker, run } = await buildWorker(config, bundlePath ? { workflowBundle: { codePath: bundlePath } } : {});

@@ -85,7 +85,10 @@ export default async function globalSetup(globalConfig: { maxWorkers: number }):
  * migrating its own: migrations take a cluster-wide advisory lock, so files running side by side would queue.
  */
 async function migratedTemplate(serverUrl: string, runId: string): Promise<{ name: string; stop(): Promise<void> }> {
-  const name = `carsync_template_${runId.replace(/[^a-z0-9]/gi, '').slice(0, 12).toLowerCase()}`;
+  const name = `carsync_template_${runId
+    .replace(/[^a-z0-9]/gi, '')
+    .slice(0, 12)
+    .toLowerCase()}`;
   const admin = async (sql: string): Promise<void> => {
     const url = new URL(serverUrl);
     url.pathname = '/postgres';

@@ -71,9 +71,7 @@ export const pageSchema = z.object({
 });
 export type Page = z.infer<typeof pageSchema>;
 
-export type RecordCheck =
-  | { ok: true; car: Car }
-  | { ok: false; carId: number | null; reasons: string[] };
+export type RecordCheck = { ok: true; car: Car } | { ok: false; carId: number | null; reasons: string[] };
 
 /**
  * Validates a record against the contract, then against what PostgreSQL stores; a valid one comes
@@ -125,13 +123,20 @@ function plainCar(record: unknown): record is Car {
   const r = record as Record<string, unknown>;
   return (
     usableId(r) !== null &&
-    plainText(r.make) && r.make !== '' &&
-    plainText(r.model) && r.model !== '' &&
+    plainText(r.make) &&
+    r.make !== '' &&
+    plainText(r.model) &&
+    r.model !== '' &&
     plainNullable(r.trim) &&
-    isInt(r.year) && r.year >= 1950 && r.year <= 2100 &&
-    isInt(r.price) && r.price >= 0 &&
-    typeof r.currency === 'string' && CURRENCY.test(r.currency) &&
-    isInt(r.mileage_km) && r.mileage_km >= 0 &&
+    isInt(r.year) &&
+    r.year >= 1950 &&
+    r.year <= 2100 &&
+    isInt(r.price) &&
+    r.price >= 0 &&
+    typeof r.currency === 'string' &&
+    CURRENCY.test(r.currency) &&
+    isInt(r.mileage_km) &&
+    r.mileage_km >= 0 &&
     FUEL_SET.has(r.fuel) &&
     TRANSMISSION_SET.has(r.transmission) &&
     plainNullable(r.color) &&
@@ -139,7 +144,8 @@ function plainCar(record: unknown): record is Car {
     (r.vin === null || (plainText(r.vin) && r.vin.length === 17)) &&
     plainNullable(r.location) &&
     plainNullable(r.lot_number) &&
-    Array.isArray(r.images) && r.images.every((image) => plainText(image)) &&
+    Array.isArray(r.images) &&
+    r.images.every((image) => plainText(image)) &&
     STATUS_SET.has(r.status) &&
     plainTimestamp(r.listed_at) &&
     plainTimestamp(r.updated_at)

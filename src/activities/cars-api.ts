@@ -135,7 +135,9 @@ export function createCarsApi(options: CarsApiOptions): CarsApi {
       throw errorForStatus(status, detail, parseRetryAfter(header(responseHeaders, 'retry-after')));
     }
     if (body === null) {
-      throw new UpstreamNetworkError(`${where} answered 200 with a body over CARSYNC_MAX_RESPONSE_BYTES (${maxResponseBytes} bytes once decompressed); the request was abandoned`);
+      throw new UpstreamNetworkError(
+        `${where} answered 200 with a body over CARSYNC_MAX_RESPONSE_BYTES (${maxResponseBytes} bytes once decompressed); the request was abandoned`,
+      );
     }
     let json: unknown;
     try {

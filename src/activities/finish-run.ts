@@ -36,7 +36,10 @@ export interface FinishRunInput {
   requestsPerSecond: number;
   /** Why a failed run failed: its root cause's class (the Temporal failure type) and message. */
   failure?: RunFailure;
-  summary: Omit<SyncSummary, 'status' | 'verified' | 'unverifiedReasons' | 'removed' | 'removalCandidates' | 'removalBrakeTripped' | 'durationSeconds' | 'rowsPerSecond'>;
+  summary: Omit<
+    SyncSummary,
+    'status' | 'verified' | 'unverifiedReasons' | 'removed' | 'removalCandidates' | 'removalBrakeTripped' | 'durationSeconds' | 'rowsPerSecond'
+  >;
 }
 
 export interface RunFailure {
@@ -81,7 +84,9 @@ export function createFinishRun({ pool, api, limiter, retention }: ActivityDeps)
     // Surveyed before the transaction opens: no connection waits on the upstream.
     const shortPasses = status === 'completed' ? await checkPasses(input) : [];
     return inTransaction(pool, async (client) => {
-      const anomalies = (await client.query<{ reason: string }>('SELECT reason FROM sync_run_anomalies WHERE run_id = $1 ORDER BY seen_at, reason', [runId])).rows.map((r) => r.reason);
+      const anomalies = (
+        await client.query<{ reason: string }>('SELECT reason FROM sync_run_anomalies WHERE run_id = $1 ORDER BY seen_at, reason', [runId])
+      ).rows.map((r) => r.reason);
       const reasons = [...(status === 'completed' ? [] : [`the run ${status} before it read every range`]), ...anomalies, ...shortPasses];
       const verified = reasons.length === 0;
       const unverifiedReasons = reasons.length > MAX_REASONS ? [...reasons.slice(0, MAX_REASONS - 1), `and ${reasons.length - MAX_REASONS + 1} more`] : reasons;
@@ -108,7 +113,8 @@ export function createFinishRun({ pool, api, limiter, retention }: ActivityDeps)
       for (const table of ['sync_removal_candidates', 'sync_page_cursors', 'sync_run_anomalies', 'sync_run_pauses']) {
         await client.query(`DELETE FROM ${table} WHERE run_id = $1`, [runId]);
       }
-      if (retention.changesDays > 0) await client.query('DELETE FROM car_changes WHERE changed_at < now() - make_interval(days => $1)', [retention.changesDays]);
+      if (retention.changesDays > 0)
+        await client.query('DELETE FROM car_changes WHERE changed_at < now() - make_interval(days => $1)', [retention.changesDays]);
       if (retention.rejectsDays > 0) await client.query('DELETE FROM car_rejects WHERE seen_at < now() - make_interval(days => $1)', [retention.rejectsDays]);
       const verification = { verified, unverifiedReasons };
       const failureMessage = failure ? redact(failure.message, []).slice(0, MAX_FAILURE_MESSAGE_CHARS) : null;
@@ -121,13 +127,24 @@ export function createFinishRun({ pool, api, limiter, retention }: ActivityDeps)
            verified = EXCLUDED.verified, unverified_reasons = EXCLUDED.unverified_reasons,
            failure_type = EXCLUDED.failure_type, failure_message = EXCLUDED.failure_message`,
         [
-          runId, workflowId, summary.mode, finalStatus, verified ? highWaterMark : null,
-          JSON.stringify({ ...summary, ...outcome, ...verification, status: finalStatus }), verified, unverifiedReasons,
-          failure?.type ?? null, failureMessage,
+          runId,
+          workflowId,
+          summary.mode,
+          finalStatus,
+          verified ? highWaterMark : null,
+          JSON.stringify({ ...summary, ...outcome, ...verification, status: finalStatus }),
+          verified,
+          unverifiedReasons,
+          failure?.type ?? null,
+          failureMessage,
         ],
       );
       const notice: RunFinishedNotice = {
-        runId, workflowId, mode: summary.mode, status: finalStatus, verified,
+        runId,
+        workflowId,
+        mode: summary.mode,
+        status: finalStatus,
+        verified,
         counts: { carsSeen: summary.carsSeen, inserted: summary.inserted, updated: summary.updated, removed: outcome.removed, rejected: summary.rejected },
       };
       // Delivered when the transaction commits, so a listener never hears of a run the ledger does not show closed.

@@ -66,7 +66,8 @@ export function checkPage(range: IdRange, asked: number, { data, meta }: ServedP
   const endsWithId = usableId(data[data.length - 1]) !== null;
   if (next === null) broken.push(`next_after_id is null on a page of ${data.length} records`);
   else if (endsWithId && next !== lastId) broken.push(`next_after_id ${next} is not the last id on the page (${lastId})`);
-  else if (!endsWithId && !(next > (lastId ?? range.afterId) && inside(next))) broken.push(`next_after_id ${next} is not past the page's ids and inside (after_id, max_id]`);
+  else if (!endsWithId && !(next > (lastId ?? range.afterId) && inside(next)))
+    broken.push(`next_after_id ${next} is not past the page's ids and inside (after_id, max_id]`);
 
   if (broken.length === 0) {
     const afterId = endsWithId ? lastId! : next!;
@@ -74,7 +75,13 @@ export function checkPage(range: IdRange, asked: number, { data, meta }: ServedP
   }
   if (lastInside === null) broken.push('no id inside the range to go on from, so the range ends here');
   const afterId = lastInside ?? range.afterId;
-  return { records, afterId, done: lastInside === null || (range.maxId !== null && afterId >= range.maxId), coverage: null, violation: describe(range, broken) };
+  return {
+    records,
+    afterId,
+    done: lastInside === null || (range.maxId !== null && afterId >= range.maxId),
+    coverage: null,
+    violation: describe(range, broken),
+  };
 }
 
 function describe(range: IdRange, broken: string[]): string | null {

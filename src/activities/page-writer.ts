@@ -151,7 +151,10 @@ written AS (
   INSERT INTO cars (${allColumns.join(', ')})
   SELECT ${allColumns.join(', ')} FROM incoming
   ON CONFLICT (id) DO UPDATE SET
-    ${allColumns.slice(1).map((c) => `${c} = EXCLUDED.${c}`).join(', ')},
+    ${allColumns
+      .slice(1)
+      .map((c) => `${c} = EXCLUDED.${c}`)
+      .join(', ')},
     removed_at = NULL, synced_at = now()
   RETURNING cars.*
 ),
@@ -197,7 +200,9 @@ ON CONFLICT (run_id, activity) DO UPDATE SET after_id = EXCLUDED.after_id, done 
 /** Where a syncPages activity got to, as its last committed page left it; null before its first page. */
 export async function committedCursor(pool: Pool, runId: string, activity: string): Promise<Cursor | null> {
   const sql = 'SELECT after_id, done, counts FROM sync_page_cursors WHERE run_id = $1 AND activity = $2';
-  const { rows } = await inDatabase('reading the page cursor', () => pool.query<{ after_id: string; done: boolean; counts: PageCounts }>(sql, [runId, activity]));
+  const { rows } = await inDatabase('reading the page cursor', () =>
+    pool.query<{ after_id: string; done: boolean; counts: PageCounts }>(sql, [runId, activity]),
+  );
   const row = rows[0];
   return row ? { afterId: Number(row.after_id), done: row.done, counts: row.counts } : null;
 }
@@ -208,55 +213,61 @@ export async function committedCursor(pool: Pool, runId: string, activity: strin
  * only for the database's own reasons, as a DatabaseError.
  */
 export async function writePage(pool: Pool, page: PageWrite): Promise<PageCounts> {
-  return inDatabase('writing a page', () => inTransaction(pool, async (client) => {
-    const { records } = page;
-    const changedIds = records.length
-      ? new Set((await client.query<{ id: number | string }>(CHANGED_IDS_SQL, [records.map((r) => r.id), records.map((r) => r.hash)])).rows.map((r) => Number(r.id)))
-      : new Set<number>();
-    const rows: Row[] = [];
-    const rejects = [...page.rejects];
-    for (const { id, hash, record } of records) {
-      if (!changedIds.has(id)) continue;
-      const check = checkRecord(record);
-      if (check.ok) rows.push(toRow(check.car, hash));
-      else rejects.push({ carId: id, payload: record, reasons: check.reasons });
-    }
-    let inserted = 0;
-    let updated = 0;
-    for (let start = 0; start < rows.length; start += page.batchSize) {
-      const counts = await upsertRows(client, page.runId, rows.slice(start, start + page.batchSize));
-      inserted += counts.inserted;
-      updated += counts.updated;
-    }
-    if (rejects.length > 0) {
-      const rejectRows = rejects.map((r) => {
-        const payload = storablePayload(r.payload, page.redact);
-        return { car_id: r.carId, payload, reasons: r.reasons, payload_hash: payloadHash(payload) };
-      });
-      await client.query(REJECTS_SQL, [JSON.stringify(rejectRows), page.runId]);
-    }
-    if (page.coverage) {
-      const { afterId, throughId, makes } = page.coverage;
-      await client.query(CANDIDATES_SQL, [page.runId, afterId, throughId, page.seenIds, makes]);
-    }
-    if (page.anomaly !== null) await client.query(ANOMALY_SQL, [page.runId, page.anomaly]);
-    if (page.withdrawSeen) {
-      await client.query('DELETE FROM sync_removal_candidates WHERE run_id = $1 AND car_id = ANY($2::bigint[])', [page.runId, page.seenIds]);
-    }
-    const counts: PageCounts = {
-      pages: 1,
-      carsSeen: records.length + page.rejects.length,
-      inserted,
-      updated,
-      unchanged: records.length - changedIds.size,
-      rejected: rejects.length,
-      retries: 0,
-      anomalies: page.anomaly === null ? 0 : 1,
-    };
-    const { activity, afterId, done, carried } = page.cursor;
-    await client.query(CURSOR_SQL, [page.runId, activity, afterId, done, JSON.stringify(addCounts(carried, counts))]);
-    return counts;
-  }));
+  return inDatabase('writing a page', () =>
+    inTransaction(pool, async (client) => {
+      const { records } = page;
+      const changedIds = records.length
+        ? new Set(
+            (await client.query<{ id: number | string }>(CHANGED_IDS_SQL, [records.map((r) => r.id), records.map((r) => r.hash)])).rows.map((r) =>
+              Number(r.id),
+            ),
+          )
+        : new Set<number>();
+      const rows: Row[] = [];
+      const rejects = [...page.rejects];
+      for (const { id, hash, record } of records) {
+        if (!changedIds.has(id)) continue;
+        const check = checkRecord(record);
+        if (check.ok) rows.push(toRow(check.car, hash));
+        else rejects.push({ carId: id, payload: record, reasons: check.reasons });
+      }
+      let inserted = 0;
+      let updated = 0;
+      for (let start = 0; start < rows.length; start += page.batchSize) {
+        const counts = await upsertRows(client, page.runId, rows.slice(start, start + page.batchSize));
+        inserted += counts.inserted;
+        updated += counts.updated;
+      }
+      if (rejects.length > 0) {
+        const rejectRows = rejects.map((r) => {
+          const payload = storablePayload(r.payload, page.redact);
+          return { car_id: r.carId, payload, reasons: r.reasons, payload_hash: payloadHash(payload) };
+        });
+        await client.query(REJECTS_SQL, [JSON.stringify(rejectRows), page.runId]);
+      }
+      if (page.coverage) {
+        const { afterId, throughId, makes } = page.coverage;
+        await client.query(CANDIDATES_SQL, [page.runId, afterId, throughId, page.seenIds, makes]);
+      }
+      if (page.anomaly !== null) await client.query(ANOMALY_SQL, [page.runId, page.anomaly]);
+      if (page.withdrawSeen) {
+        await client.query('DELETE FROM sync_removal_candidates WHERE run_id = $1 AND car_id = ANY($2::bigint[])', [page.runId, page.seenIds]);
+      }
+      const counts: PageCounts = {
+        pages: 1,
+        carsSeen: records.length + page.rejects.length,
+        inserted,
+        updated,
+        unchanged: records.length - changedIds.size,
+        rejected: rejects.length,
+        retries: 0,
+        anomalies: page.anomaly === null ? 0 : 1,
+      };
+      const { activity, afterId, done, carried } = page.cursor;
+      await client.query(CURSOR_SQL, [page.runId, activity, afterId, done, JSON.stringify(addCounts(carried, counts))]);
+      return counts;
+    }),
+  );
 }
 
 /** Runs `work`, reporting any failure as the database's: the upstream is not to blame for it. */

@@ -36,7 +36,9 @@ export async function claimTables(pool: Pool, temporal: Client, { workflowId, ru
             'one sync runs at a time, so this run did not start; wait for that one to end, or cancel it',
         );
       }
-      notes.push(`run ${other.run_id} (workflow ${other.workflow_id}) ended ${status ?? 'and is gone from Temporal'} without closing: marked terminated, its leftovers cleared`);
+      notes.push(
+        `run ${other.run_id} (workflow ${other.workflow_id}) ended ${status ?? 'and is gone from Temporal'} without closing: marked terminated, its leftovers cleared`,
+      );
       await client.query(`UPDATE sync_runs SET status = 'terminated', finished_at = now() WHERE run_id = $1`, [other.run_id]);
     }
     // Every run but this one has ended: their leftovers go, including rows a terminated run's last activity wrote late.
@@ -45,10 +47,11 @@ export async function claimTables(pool: Pool, temporal: Client, { workflowId, ru
     await client.query(`DELETE FROM sync_run_anomalies WHERE run_id <> $1`, [runId]);
     // A pause recorded before its run's ledger row (while it planned) is kept until that run has a row.
     await client.query(`DELETE FROM sync_run_pauses p USING sync_runs r WHERE r.run_id = p.run_id AND r.status <> 'running'`);
-    await client.query(
-      `INSERT INTO sync_runs (run_id, workflow_id, mode, status) VALUES ($1, $2, $3, 'running') ON CONFLICT (run_id) DO NOTHING`,
-      [runId, workflowId, mode],
-    );
+    await client.query(`INSERT INTO sync_runs (run_id, workflow_id, mode, status) VALUES ($1, $2, $3, 'running') ON CONFLICT (run_id) DO NOTHING`, [
+      runId,
+      workflowId,
+      mode,
+    ]);
     return notes;
   });
 }
@@ -58,7 +61,7 @@ export async function claimTables(pool: Pool, temporal: Client, { workflowId, ru
  * as new is followed to the run that carries it on, which may still be running.
  */
 async function chainStatus(temporal: Client, workflowId: string, firstRunId: string): Promise<string | null> {
-  for (let runId = firstRunId; ; ) {
+  for (let runId = firstRunId; ;) {
     const status = await workflowStatus(temporal, workflowId, runId);
     const next = status === 'CONTINUED_AS_NEW' ? await continuedAs(temporal, workflowId, runId) : undefined;
     if (!next) return status;

@@ -95,7 +95,10 @@ export function createStartRun({ pool, api, limiter, temporal, defaults }: Activ
     const others = makeFilter(stored);
     const leftOut = [...priority.leftOut, ...others.leftOut];
     // The very first sync has no makes to name for "the rest": priority makes first, then everything.
-    const firstSync = priority.makes.length > 0 && stored.length === 0 && (await pool.query<{ empty: boolean }>('SELECT NOT EXISTS (SELECT 1 FROM cars) AS empty')).rows[0].empty;
+    const firstSync =
+      priority.makes.length > 0 &&
+      stored.length === 0 &&
+      (await pool.query<{ empty: boolean }>('SELECT NOT EXISTS (SELECT 1 FROM cars) AS empty')).rows[0].empty;
     const split = priority.makes.length > 0 && (others.makes.length > 0 || firstSync);
     // The surveys are independent: asked at once, planning takes two round trips instead of six.
     const [everything, first, rest] = await Promise.all([
@@ -111,11 +114,17 @@ export function createStartRun({ pool, api, limiter, temporal, defaults }: Activ
     }
     const firstPass: Pass = { ...first, name: `priority makes (${priority.makes.join(', ')})`, trackRemovals: true, revisits: false };
     if (firstSync) {
-      notes.push('first sync (empty table): the priority makes first, then the whole listing, which reads the priority cars again (this run only) and rewrites none that did not change');
+      notes.push(
+        'first sync (empty table): the priority makes first, then the whole listing, which reads the priority cars again (this run only) and rewrites none that did not change',
+      );
       return first.total === 0 ? [all] : [firstPass, { ...all, revisits: true }];
     }
     if (!rest) {
-      const named = leftOut.slice(0, 3).map((make) => JSON.stringify(make)).join(', ') + (leftOut.length > 3 ? ', ...' : '');
+      const named =
+        leftOut
+          .slice(0, 3)
+          .map((make) => JSON.stringify(make))
+          .join(', ') + (leftOut.length > 3 ? ', ...' : '');
       notes.push(
         `${leftOut.length} make(s) cannot be named in the API's make filter (${named}: empty, a comma, white space at an end, or past ` +
           `the ${MAX_MAKE_PARAM_CHARS}-character cap): after the priority makes, this run read the whole listing (priority cars twice)`,
@@ -127,12 +136,16 @@ export function createStartRun({ pool, api, limiter, temporal, defaults }: Activ
     if (unselected === 0) return [firstPass, restPass];
     const since = await lastHighWaterMark();
     if (since === null) {
-      notes.push(`${unselected} listed cars have a make no filter selects and no sync has completed: after the priority makes, this run read the whole listing (priority cars twice)`);
+      notes.push(
+        `${unselected} listed cars have a make no filter selects and no sync has completed: after the priority makes, this run read the whole listing (priority cars twice)`,
+      );
       return [firstPass, { ...all, revisits: true }];
     }
     const updatedSince = new Date(since.getTime() - tuning.incrementalOverlapSeconds * 1000).toISOString();
     const changed = await survey({ updatedSince });
-    notes.push(`${unselected} listed cars have a make no filter selects: a third pass read the ${changed.total} cars changed since ${updatedSince}, of all makes`);
+    notes.push(
+      `${unselected} listed cars have a make no filter selects: a third pass read the ${changed.total} cars changed since ${updatedSince}, of all makes`,
+    );
     return [firstPass, restPass, { ...changed, name: `changed since ${updatedSince}, all makes`, trackRemovals: false, revisits: true }];
   }
 }

@@ -3,7 +3,11 @@ import type { ListingFilter, Pass } from '../sync-types';
 import type { CarsApi } from './cars-api';
 
 /** How many cars match a filter, and the lowest and highest of their ids. */
-export async function surveyListing(api: CarsApi, acquire: () => Promise<void>, filter: ListingFilter): Promise<Omit<Pass, 'name' | 'trackRemovals' | 'revisits'>> {
+export async function surveyListing(
+  api: CarsApi,
+  acquire: () => Promise<void>,
+  filter: ListingFilter,
+): Promise<Omit<Pass, 'name' | 'trackRemovals' | 'revisits'>> {
   const first = await fetchFirst(api, acquire, filter);
   const total = first.meta.total;
   let lastId: number | null = null;

@@ -111,7 +111,12 @@ export function createSyncPages({ pool, api, limiter, metrics }: ActivityDeps) {
   }
 
   /** Writes a fetched page, and returns the cursor it committed with it. */
-  async function writeFetched({ runId, filter, tuning, trackRemovals, revisits }: SyncPagesInput, activity: string, from: Cursor, page: FetchedPage): Promise<Cursor> {
+  async function writeFetched(
+    { runId, filter, tuning, trackRemovals, revisits }: SyncPagesInput,
+    activity: string,
+    from: Cursor,
+    page: FetchedPage,
+  ): Promise<Cursor> {
     const { afterId, done } = page;
 
     // Records are hashed as received; the writer validates only those new or changed since stored.

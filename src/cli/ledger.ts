@@ -81,11 +81,18 @@ export function formatRuns(runs: RunRow[]): string {
     ...[r.carsSeen, r.inserted, r.updated, r.removed, r.rejected].map((n) => (n === null ? '-' : String(n))),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return [line(header), ...table.flatMap((row, i) => {
-    const failure = runs[i].failure;
-    return failure ? [line(row), `    ${failure.type}: ${failure.message}`] : [line(row)];
-  })].join('\n');
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
+  return [
+    line(header),
+    ...table.flatMap((row, i) => {
+      const failure = runs[i].failure;
+      return failure ? [line(row), `    ${failure.type}: ${failure.message}`] : [line(row)];
+    }),
+  ].join('\n');
 }
 
 /** `rejects --json`: each reason with how many kept records give it, and the latest records. */

@@ -94,7 +94,10 @@ export async function applySchedules(client: Client, s: ScheduleSettings, how: '
         spec: desired.spec,
         action: desired.action,
         policies: desired.policies,
-        state: { ...previous.state, note: previous.state.paused ? `${desired.state?.note}${PAUSE_MARK}${previous.state.note?.split(PAUSE_MARK)[1] ?? ''}` : desired.state?.note },
+        state: {
+          ...previous.state,
+          note: previous.state.paused ? `${desired.state?.note}${PAUSE_MARK}${previous.state.note?.split(PAUSE_MARK)[1] ?? ''}` : desired.state?.note,
+        },
       }));
       done.push(`updated ${id}: ${cron} (${s.timezone})`);
     } else {
@@ -140,7 +143,18 @@ export async function scheduleStates(client: Client): Promise<ScheduleState[]> {
       });
     } catch (err) {
       if (!(err instanceof ScheduleNotFoundError)) throw err;
-      states.push({ id, mode, scheduled: false, note: null, timezone: null, overlap: null, catchupWindowSeconds: null, paused: false, nextRuns: [], lastRun: null });
+      states.push({
+        id,
+        mode,
+        scheduled: false,
+        note: null,
+        timezone: null,
+        overlap: null,
+        catchupWindowSeconds: null,
+        paused: false,
+        nextRuns: [],
+        lastRun: null,
+      });
     }
   }
   return states;

@@ -27,9 +27,7 @@ export async function migrate(pool: Pool, dir: string = MIGRATIONS_DIR): Promise
   try {
     // Two migrators at once (say, the demo and a worker's compose job) must not both apply a file.
     await client.query('SELECT pg_advisory_lock(4242001)');
-    await client.query(
-      'CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
-    );
+    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
     const done = new Set((await client.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
     for (const file of files) {
       if (done.has(file)) continue;

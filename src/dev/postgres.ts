@@ -70,8 +70,7 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
   const { bin, root } = reachableInstall(owner);
   if (!persistent) await sweepAbandonedTempClusters(path.join(root, 'tmp'));
   const dataDir = path.resolve(
-    opts.dataDir ??
-      (persistent ? path.join(root, 'postgres') : path.join(root, 'tmp', `postgres-${process.pid}-${randomSuffix()}`)),
+    opts.dataDir ?? (persistent ? path.join(root, 'postgres') : path.join(root, 'tmp', `postgres-${process.pid}-${randomSuffix()}`)),
   );
   assertTraversable(path.dirname(dataDir), owner);
   await clearStalePostmaster(dataDir);
@@ -270,20 +269,13 @@ async function clearStalePostmaster(dataDir: string): Promise<void> {
   fs.rmSync(pidFile, { force: true });
 }
 
-async function initialiseIfNeeded(
-  bin: string,
-  dataDir: string,
-  owner: Owner | undefined,
-  { syncToDisk }: { syncToDisk: boolean },
-): Promise<void> {
+async function initialiseIfNeeded(bin: string, dataDir: string, owner: Owner | undefined, { syncToDisk }: { syncToDisk: boolean }): Promise<void> {
   const versionFile = path.join(dataDir, 'PG_VERSION');
   if (fs.existsSync(versionFile)) {
     const serverMajor = (await exec(path.join(bin, 'postgres'), ['--version'])).stdout.match(/(\d+)\.\d+/)?.[1];
     const clusterMajor = fs.readFileSync(versionFile, 'utf8').trim();
     if (clusterMajor !== serverMajor) {
-      throw new Error(
-        `${dataDir} holds a PostgreSQL ${clusterMajor} cluster but the embedded server is ${serverMajor}; delete the directory to start over`,
-      );
+      throw new Error(`${dataDir} holds a PostgreSQL ${clusterMajor} cluster but the embedded server is ${serverMajor}; delete the directory to start over`);
     }
     return;
   }
@@ -319,9 +311,7 @@ async function initialiseIfNeeded(
       child.stdout.on('data', collect);
       child.stderr.on('data', collect);
       child.once('error', reject);
-      child.once('close', (code, sig) =>
-        code === 0 ? resolve() : reject(new Error(`initdb failed (${code ?? sig}):\n${output.trim()}`)),
-      );
+      child.once('close', (code, sig) => (code === 0 ? resolve() : reject(new Error(`initdb failed (${code ?? sig}):\n${output.trim()}`))));
     });
   } finally {
     fs.rmSync(passwordFile, { force: true });
@@ -421,4 +411,3 @@ function isAlive(pid: number): boolean {
 function randomSuffix(): string {
   return crypto.randomBytes(4).toString('hex');
 }
-

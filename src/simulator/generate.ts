@@ -27,12 +27,8 @@ const VIN_CHARS = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789';
 const IMAGE_HOST = 'https://img.carsync-sim.example';
 
 const MAKE_CUMULATIVE = cumulativeWeights(CATALOG.map((m) => m.weight));
-const MODEL_CUMULATIVE = new Map<MakeSpec, number[]>(
-  CATALOG.map((m) => [m, cumulativeWeights(m.models.map((model) => model.weight))]),
-);
-const FUEL_CUMULATIVE = new Map<ModelSpec, number[]>(
-  CATALOG.flatMap((m) => m.models).map((model) => [model, cumulativeWeights(model.fuelWeights)]),
-);
+const MODEL_CUMULATIVE = new Map<MakeSpec, number[]>(CATALOG.map((m) => [m, cumulativeWeights(m.models.map((model) => model.weight))]));
+const FUEL_CUMULATIVE = new Map<ModelSpec, number[]>(CATALOG.flatMap((m) => m.models).map((model) => [model, cumulativeWeights(model.fuelWeights)]));
 const COLOR_CUMULATIVE = cumulativeWeights(COLOR_WEIGHTS);
 const LOCATION_CUMULATIVE = cumulativeWeights(LOCATION_WEIGHTS);
 

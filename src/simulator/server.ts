@@ -185,7 +185,16 @@ class SimulatorServer implements Simulator {
     this.setRateLimit(options.rateLimit ?? null);
     this.setLatency(options.latencyMs ?? 0, options.latencyJitterMs ?? 0);
     const seed = options.faults?.seed ?? dataset.seed;
-    this.faults = { serverErrorRate: 0, resetRate: 0, truncateRate: 0, outageUntil: null, rateLimitStormUntil: null, ...NO_HOSTILITY, ...NO_PAGING_FAULTS, seed };
+    this.faults = {
+      serverErrorRate: 0,
+      resetRate: 0,
+      truncateRate: 0,
+      outageUntil: null,
+      rateLimitStormUntil: null,
+      ...NO_HOSTILITY,
+      ...NO_PAGING_FAULTS,
+      seed,
+    };
     this.faultRng = mulberry32(seed);
     this.latencyRng = mulberry32(seed ^ 0x2545f491);
     this.setFaults(options.faults ?? {});
@@ -230,9 +239,11 @@ class SimulatorServer implements Simulator {
     if (next.forcedStatus !== null && !(Number.isInteger(next.forcedStatus) && next.forcedStatus >= 200 && next.forcedStatus <= 599)) {
       throw new RangeError(`forcedStatus must be an HTTP status from 200 to 599 or null, got ${next.forcedStatus}`);
     }
-    if (!RETRY_AFTER_STYLES.includes(next.retryAfterStyle)) throw new RangeError(`retryAfterStyle must be one of ${RETRY_AFTER_STYLES.join(', ')}, got ${next.retryAfterStyle}`);
+    if (!RETRY_AFTER_STYLES.includes(next.retryAfterStyle))
+      throw new RangeError(`retryAfterStyle must be one of ${RETRY_AFTER_STYLES.join(', ')}, got ${next.retryAfterStyle}`);
     for (const name of PAGING_FAULT_RATES) checkRate(name, next[name]);
-    if (next.pageCap !== null && !(Number.isSafeInteger(next.pageCap) && next.pageCap > 0)) throw new RangeError(`pageCap must be a positive integer or null, got ${next.pageCap}`);
+    if (next.pageCap !== null && !(Number.isSafeInteger(next.pageCap) && next.pageCap > 0))
+      throw new RangeError(`pageCap must be a positive integer or null, got ${next.pageCap}`);
     if (faults.seed !== undefined) this.faultRng = mulberry32(faults.seed);
     this.faults = next;
   }
@@ -320,11 +331,19 @@ class SimulatorServer implements Simulator {
       return this.answer(res, 400, body, headers);
     }
     if (faults.forcedStatus !== null) {
-      return this.answer(res, faults.forcedStatus, echo(`{"error":"status_${faults.forcedStatus}"}`, 'failed serving the request with Authorization'), echoHeaders);
+      return this.answer(
+        res,
+        faults.forcedStatus,
+        echo(`{"error":"status_${faults.forcedStatus}"}`, 'failed serving the request with Authorization'),
+        echoHeaders,
+      );
     }
     if (this.faultRng() < faults.serverErrorRate) {
       const fault = SERVER_ERRORS[Math.floor(this.faultRng() * SERVER_ERRORS.length)];
-      return this.answer(res, fault.status, echo(fault.body, 'failed serving the request with Authorization', fault.type), { ...echoHeaders, 'Content-Type': fault.type });
+      return this.answer(res, fault.status, echo(fault.body, 'failed serving the request with Authorization', fault.type), {
+        ...echoHeaders,
+        'Content-Type': fault.type,
+      });
     }
     if (this.faultRng() < faults.resetRate) {
       this.stats.resets++;

@@ -28,7 +28,12 @@ export interface CloseInput {
 export async function closeRun({ status, runId, workflowId, mode, plan, tuning, rangesTotal, progress, failure }: CloseInput): Promise<SyncSummary> {
   const { totals, passSeen } = progress;
   const summary = { ...totals, runId, mode, ranges: rangesTotal, notes: plan?.notes ?? [] };
-  const passes: PassOutcome[] = (plan?.passes ?? []).map((pass, i) => ({ name: pass.name, filter: pass.filter, surveyed: pass.total, seen: passSeen.get(i) ?? 0 }));
+  const passes: PassOutcome[] = (plan?.passes ?? []).map((pass, i) => ({
+    name: pass.name,
+    filter: pass.filter,
+    surveyed: pass.total,
+    seen: passSeen.get(i) ?? 0,
+  }));
   const { finishedAtMs, ...outcome } = await CancellationScope.nonCancellable(() =>
     finishRun({
       runId,

@@ -19,7 +19,7 @@ export function partitionIds(
   const span = lastId - firstId + 1;
   const ranges: IdRange[] = [];
   let afterId = 0;
-  for (let planned = 0; ; ) {
+  for (let planned = 0; ;) {
     const remaining = total - planned;
     const size = Math.min(maxCars, Math.max(minCars, Math.ceil(remaining / lanes)));
     if (size >= remaining) break;

@@ -80,7 +80,10 @@ export class SyncRun {
   /** Plans the run (a carried run has its plan) and watches its pause. */
   async start(): Promise<void> {
     if (!this.plan) {
-      const plan = await planRun(() => startRun({ workflowId: this.workflowId, runId: this.runId, input: this.input }), () => this.pause.paused);
+      const plan = await planRun(
+        () => startRun({ workflowId: this.workflowId, runId: this.runId, input: this.input }),
+        () => this.pause.paused,
+      );
       this.planned(plan, plan.tuning, 0);
       const passes = plan.passes.map(({ name, total }) => ({ name, cars: total }));
       log.info('run started', { mode: plan.mode, cars: plan.total, ranges: this.jobs.length, passes, notes: plan.notes });
@@ -100,14 +103,26 @@ export class SyncRun {
   /** Runs the ranges; 'hand-over' once Temporal suggested continuing as new and the running ranges and handlers have finished. */
   async runRanges(): Promise<'done' | 'hand-over'> {
     const cancelSiblings = () => patched(RUN_PATCHES.cancelSiblings) && this.children.cancel();
-    const outcome = await runRanges(this.scheduler!, () => this.pause.paused, (job) => this.runRange(job), cancelSiblings, this.handOver);
+    const outcome = await runRanges(
+      this.scheduler!,
+      () => this.pause.paused,
+      (job) => this.runRange(job),
+      cancelSiblings,
+      this.handOver,
+    );
     if (outcome === 'hand-over') await condition(allHandlersFinished);
     return outcome;
   }
 
   /** Continues as new with everything the next run needs but its running ranges, which have finished. */
   continueAsNew(): Promise<never> {
-    const carried: CarriedRun = { plan: this.plan!, tuning: this.tuning!, rangesStarted: this.scheduler!.started, progress: this.progress.carry(), pause: this.pause.carry() };
+    const carried: CarriedRun = {
+      plan: this.plan!,
+      tuning: this.tuning!,
+      rangesStarted: this.scheduler!.started,
+      progress: this.progress.carry(),
+      pause: this.pause.carry(),
+    };
     log.info('run continues as new', { rangesStarted: carried.rangesStarted, ranges: this.jobs.length, paused: carried.pause.paused });
     return continueAsNew<typeof SyncCarsWorkflow>(this.input, carried);
   }
@@ -117,7 +132,17 @@ export class SyncRun {
     this.state = status === 'completed' ? 'finishing' : status;
     this.show();
     const { runId, workflowId, plan, tuning, progress } = this;
-    const summary = await closeRun({ status, runId, workflowId, mode: plan?.mode ?? requestedMode(this.input), plan, tuning, rangesTotal: this.jobs.length, progress, failure });
+    const summary = await closeRun({
+      status,
+      runId,
+      workflowId,
+      mode: plan?.mode ?? requestedMode(this.input),
+      plan,
+      tuning,
+      rangesTotal: this.jobs.length,
+      progress,
+      failure,
+    });
     log.info('run finished', { ...summary, ...(failure ? { failure } : {}) });
     if (status === 'completed') this.state = summary.status === 'unverified' ? 'unverified' : 'completed';
     this.show();
@@ -164,7 +189,8 @@ export class SyncRun {
   private async retune(change: TuningChange): Promise<Tuning> {
     const tuning = (this.tuning = { ...this.tuning!, ...change });
     this.scheduler!.setConcurrency(tuning.concurrency);
-    if (change.requestsPerSecond !== undefined) await this.children.tell((child) => child.signal(rangeTuningSignal, { requestsPerSecond: tuning.requestsPerSecond }));
+    if (change.requestsPerSecond !== undefined)
+      await this.children.tell((child) => child.signal(rangeTuningSignal, { requestsPerSecond: tuning.requestsPerSecond }));
     this.show();
     return tuning;
   }
@@ -176,7 +202,8 @@ export class SyncRun {
     try {
       const result = await this.children.run(rangeChild(this.workflowId, job, this.jobs.length, this.tuning!, this.pause.paused));
       if (this.progress.rangeFinished(job.index, job.pass, result)) log.info('range recovered', { range: job.index });
-      if (ofPass.every((j) => this.progress.finished(j.index))) log.info('pass finished', { pass: pass.name, cars: pass.total, seen: this.progress.passSeen.get(job.pass) ?? 0 });
+      if (ofPass.every((j) => this.progress.finished(j.index)))
+        log.info('pass finished', { pass: pass.name, cars: pass.total, seen: this.progress.passSeen.get(job.pass) ?? 0 });
       this.show();
       this.logProgress();
     } finally {

@@ -78,7 +78,10 @@ export async function SyncRangeWorkflow(input: RangeInput, carried: PageCounts =
     afterId = nextAfterId;
     if (workflowInfo().continueAsNewSuggested) {
       await parent.sent();
-      await continueAsNew<typeof SyncRangeWorkflow>({ ...input, tuning: control.tuning, paused: control.paused, range: { afterId, maxId: input.range.maxId } }, totals);
+      await continueAsNew<typeof SyncRangeWorkflow>(
+        { ...input, tuning: control.tuning, paused: control.paused, range: { afterId, maxId: input.range.maxId } },
+        totals,
+      );
     }
   }
   await parent.sent();

@@ -43,6 +43,9 @@ describe('a database that refuses a page', () => {
 
   it('fails reading the cursor the same way', async () => {
     await pool.query('ALTER TABLE sync_page_cursors RENAME TO sync_page_cursors_gone');
-    await expect(committedCursor(pool, 'db-run', 'db')).rejects.toMatchObject({ type: 'DatabaseError', message: expect.stringContaining('reading the page cursor') });
+    await expect(committedCursor(pool, 'db-run', 'db')).rejects.toMatchObject({
+      type: 'DatabaseError',
+      message: expect.stringContaining('reading the page cursor'),
+    });
   });
 });

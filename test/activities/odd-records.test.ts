@@ -94,7 +94,9 @@ describe('a page with odd records', () => {
     // Hashed as received: the next run finds the cleaned car unchanged.
     for (const record of Object.values(stored)) expect(row(record.id).data_hash).toBe(recordHash(record));
 
-    const { rows: rejects } = await pool.query<{ car_id: number | null; payload: unknown; reasons: string[] }>('SELECT car_id, payload, reasons FROM car_rejects ORDER BY id');
+    const { rows: rejects } = await pool.query<{ car_id: number | null; payload: unknown; reasons: string[] }>(
+      'SELECT car_id, payload, reasons FROM car_rejects ORDER BY id',
+    );
     const reasonsOf = (id: number) => rejects.find((r) => r.car_id === id)?.reasons.join('; ');
     expect(reasonsOf(11)).toBe(`location: longer than ${MAX_TEXT_LENGTH} characters`);
     expect(reasonsOf(12)).toBe(`images.0: longer than ${MAX_TEXT_LENGTH} characters`);

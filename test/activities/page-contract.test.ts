@@ -20,7 +20,13 @@ describe('a page checked against the contract', () => {
   });
 
   it('ends a range at an empty page, proving the rest of it, or at its last id', () => {
-    expect(checkPage({ afterId: 10, maxId: 100 }, 5, page([], null))).toEqual({ records: [], afterId: 10, done: true, coverage: { throughId: 100 }, violation: null });
+    expect(checkPage({ afterId: 10, maxId: 100 }, 5, page([], null))).toEqual({
+      records: [],
+      afterId: 10,
+      done: true,
+      coverage: { throughId: 100 },
+      violation: null,
+    });
     expect(checkPage({ afterId: 10, maxId: null }, 5, page([], null))).toMatchObject({ done: true, coverage: { throughId: null } });
     expect(checkPage({ afterId: 10, maxId: 100 }, 5, page([50, 100], 100))).toMatchObject({ afterId: 100, done: true, coverage: { throughId: 100 } });
   });

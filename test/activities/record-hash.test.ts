@@ -31,7 +31,12 @@ describe('recordHash', () => {
   });
 
   it('changes when any mirrored field changes', () => {
-    const changes = { price: Number(car.price) + 1, images: [...(car.images as string[]), 'https://x.example/1.jpg'], make: `${String(car.make)}x`, updated_at: '2030-01-01T00:00:00Z' };
+    const changes = {
+      price: Number(car.price) + 1,
+      images: [...(car.images as string[]), 'https://x.example/1.jpg'],
+      make: `${String(car.make)}x`,
+      updated_at: '2030-01-01T00:00:00Z',
+    };
     for (const [field, value] of Object.entries(changes)) {
       expect(recordHash({ ...car, [field]: value })).not.toBe(recordHash(car));
     }

@@ -10,7 +10,8 @@ import { waitFor } from '../helpers/wait';
 
 /** Whether visibility lists the workflow as running, which the CLI's "the running sync" lookup reads. */
 async function listedRunning(h: Harness, workflowId: string): Promise<boolean> {
-  for await (const execution of h.client.workflow.list({ query: `WorkflowId = '${workflowId}' AND ExecutionStatus = 'Running'` })) return execution.workflowId === workflowId;
+  for await (const execution of h.client.workflow.list({ query: `WorkflowId = '${workflowId}' AND ExecutionStatus = 'Running'` }))
+    return execution.workflowId === workflowId;
   return false;
 }
 
@@ -87,10 +88,14 @@ describe('the sync CLI', () => {
 
     expect(await cli(['schedule', 'trigger'])).toContain(`triggered ${SCHEDULE_IDS.full}`);
     let runs: string[] = [];
-    await waitFor('the triggered run', async () => {
-      runs = (await h.client.schedule.getHandle(SCHEDULE_IDS.full).describe()).info.recentActions.map((a) => a.action.workflow.workflowId);
-      return runs.length > 0;
-    }, { everyMs: 100 });
+    await waitFor(
+      'the triggered run',
+      async () => {
+        runs = (await h.client.schedule.getHandle(SCHEDULE_IDS.full).describe()).info.recentActions.map((a) => a.action.workflow.workflowId);
+        return runs.length > 0;
+      },
+      { everyMs: 100 },
+    );
     const summary = await h.client.workflow.getHandle(runs[0]).result();
     expect(summary).toMatchObject({ status: 'completed', mode: 'full' });
     const scheduled = await h.client.workflow.getHandle(runs[0]).describe();
@@ -109,8 +114,15 @@ describe('the sync CLI', () => {
 
   it('refuses a bad tuning value with the reason and leaves the run alone', async () => {
     const handle = await h.start({ concurrency: 1, requestsPerSecond: 20 });
-    await waitFor('the run to answer queries', () => handle.query(progressQuery).then(() => true, () => false));
-    await expect(cli(['tune', '--id', handle.workflowId, '--rps', '99999'])).rejects.toThrow('--rps: requestsPerSecond must be 0 (no budget of its own) or a number from 1 to 10000, not 99999');
+    await waitFor('the run to answer queries', () =>
+      handle.query(progressQuery).then(
+        () => true,
+        () => false,
+      ),
+    );
+    await expect(cli(['tune', '--id', handle.workflowId, '--rps', '99999'])).rejects.toThrow(
+      '--rps: requestsPerSecond must be 0 (no budget of its own) or a number from 1 to 10000, not 99999',
+    );
     expect((await handle.result()).status).toBe('completed');
   });
 });

@@ -15,7 +15,11 @@ describe('the sync CLI exit codes', () => {
   const address = () => process.env.CARSYNC_TEST_TEMPORAL_ADDRESS!;
   const cli = async (argv: string[]) => {
     const chunks: string[] = [];
-    const code = await run(parseCommand(argv) as Command, { address: address(), namespace: 'default', taskQueue: h.taskQueue }, { write: (t: string) => chunks.push(t) });
+    const code = await run(
+      parseCommand(argv) as Command,
+      { address: address(), namespace: 'default', taskQueue: h.taskQueue },
+      { write: (t: string) => chunks.push(t) },
+    );
     return { code, text: chunks.join('') };
   };
 

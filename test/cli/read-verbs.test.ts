@@ -33,9 +33,35 @@ describe('the CLI read verbs', () => {
   it('runs: the ledger, newest first, with every column', async () => {
     const [latest] = await json(['runs']);
     expect(Object.keys(latest).sort()).toEqual(
-      ['carsSeen', 'durationSeconds', 'failure', 'finishedAt', 'inserted', 'mode', 'rejected', 'removalBrakeTripped', 'removed', 'runId', 'startedAt', 'status', 'unverifiedReasons', 'updated', 'verified', 'workflowId'].sort(),
+      [
+        'carsSeen',
+        'durationSeconds',
+        'failure',
+        'finishedAt',
+        'inserted',
+        'mode',
+        'rejected',
+        'removalBrakeTripped',
+        'removed',
+        'runId',
+        'startedAt',
+        'status',
+        'unverifiedReasons',
+        'updated',
+        'verified',
+        'workflowId',
+      ].sort(),
     );
-    expect(latest).toMatchObject({ workflowId, mode: 'full', status: 'completed', verified: true, removalBrakeTripped: false, updated: 0, removed: 0, failure: null });
+    expect(latest).toMatchObject({
+      workflowId,
+      mode: 'full',
+      status: 'completed',
+      verified: true,
+      removalBrakeTripped: false,
+      updated: 0,
+      removed: 0,
+      failure: null,
+    });
     expect(latest.inserted).toBe(h.sim.dataset.validCars().length);
     expect(await json(['runs', '--status', 'failed'])).toEqual([]);
     const text = (await cli(['runs', '--limit', '1'])).text;
@@ -66,7 +92,13 @@ describe('the CLI read verbs', () => {
     try {
       expect((await cli(['schedule', 'pause', '--note', 'upstream maintenance'])).text).toBe(`paused ${SCHEDULE_IDS.full} (upstream maintenance)\n`);
       const [full, incremental] = await json(['schedule', 'show']);
-      expect(full).toMatchObject({ id: SCHEDULE_IDS.full, mode: 'full', scheduled: true, paused: true, note: '0 3 * * * (UTC) | paused: upstream maintenance' });
+      expect(full).toMatchObject({
+        id: SCHEDULE_IDS.full,
+        mode: 'full',
+        scheduled: true,
+        paused: true,
+        note: '0 3 * * * (UTC) | paused: upstream maintenance',
+      });
       expect(incremental).toMatchObject({ id: SCHEDULE_IDS.incremental, scheduled: false, paused: false, nextRuns: [], lastRun: null });
       expect(Object.keys(full).sort()).toEqual(Object.keys(incremental).sort());
       await cli(['schedule', 'unpause']);

@@ -10,10 +10,9 @@ describe('car_changes', () => {
 
   const changesOf = async (runId: string) =>
     (
-      await h.pool.query(
-        `SELECT car_id, kind, fields, old_price, new_price, old_status, new_status FROM car_changes WHERE run_id = $1 ORDER BY car_id, kind`,
-        [runId],
-      )
+      await h.pool.query(`SELECT car_id, kind, fields, old_price, new_price, old_status, new_status FROM car_changes WHERE run_id = $1 ORDER BY car_id, kind`, [
+        runId,
+      ])
     ).rows;
 
   it('records inserts, updates, removals and a relisting exactly', async () => {
@@ -31,8 +30,24 @@ describe('car_changes', () => {
     expect(second).toMatchObject({ status: 'completed', updated: 2, removed: 1 });
     expect(await changesOf(second.runId)).toEqual(
       [
-        { car_id: repriced.id, kind: 'updated', fields: ['price', 'source_updated_at'], old_price: repriced.price, new_price: repriced.price + 1_000, old_status: repriced.status, new_status: repriced.status },
-        { car_id: sold.id, kind: 'updated', fields: ['status', 'source_updated_at'], old_price: sold.price, new_price: sold.price, old_status: sold.status, new_status: sold.status === 'sold' ? 'active' : 'sold' },
+        {
+          car_id: repriced.id,
+          kind: 'updated',
+          fields: ['price', 'source_updated_at'],
+          old_price: repriced.price,
+          new_price: repriced.price + 1_000,
+          old_status: repriced.status,
+          new_status: repriced.status,
+        },
+        {
+          car_id: sold.id,
+          kind: 'updated',
+          fields: ['status', 'source_updated_at'],
+          old_price: sold.price,
+          new_price: sold.price,
+          old_status: sold.status,
+          new_status: sold.status === 'sold' ? 'active' : 'sold',
+        },
         { car_id: gone.id, kind: 'removed', fields: [], old_price: gone.price, new_price: gone.price, old_status: gone.status, new_status: gone.status },
       ].sort((a, b) => a.car_id - b.car_id),
     );
@@ -41,7 +56,15 @@ describe('car_changes', () => {
     h.sim.dataset.relist(stored, gone.id);
     const third = await h.sync();
     expect(await changesOf(third.runId)).toEqual([
-      { car_id: gone.id, kind: 'relisted', fields: ['source_updated_at'], old_price: gone.price, new_price: gone.price, old_status: gone.status, new_status: gone.status },
+      {
+        car_id: gone.id,
+        kind: 'relisted',
+        fields: ['source_updated_at'],
+        old_price: gone.price,
+        new_price: gone.price,
+        old_status: gone.status,
+        new_status: gone.status,
+      },
     ]);
 
     // Nothing changed: nothing is written.

@@ -12,7 +12,13 @@ describe('the carsync_freshness view', () => {
 
   it('names the last full and incremental runs, their age, the listed cars, the last failure and the brake', async () => {
     expect(await freshness()).toEqual([
-      expect.objectContaining({ last_full_run_id: null, last_incremental_run_id: null, listed_cars: 0, last_failure_run_id: null, removal_brake_tripped: false }),
+      expect.objectContaining({
+        last_full_run_id: null,
+        last_incremental_run_id: null,
+        listed_cars: 0,
+        last_failure_run_id: null,
+        removal_brake_tripped: false,
+      }),
     ]);
 
     const full = await h.sync();

@@ -13,7 +13,13 @@ describe('the worker and the schema', () => {
   afterAll(() => db?.drop());
 
   const config = () =>
-    loadWorkerConfig({ TEMPORAL_ADDRESS: testTemporalAddress(), TEMPORAL_TASK_QUEUE: 'schema-test', DATABASE_URL: db.url, CARS_API_URL: 'http://127.0.0.1:9', CARS_API_KEY: 'k' });
+    loadWorkerConfig({
+      TEMPORAL_ADDRESS: testTemporalAddress(),
+      TEMPORAL_TASK_QUEUE: 'schema-test',
+      DATABASE_URL: db.url,
+      CARS_API_URL: 'http://127.0.0.1:9',
+      CARS_API_KEY: 'k',
+    });
 
   it('refuses to start without migrations, and behind them', async () => {
     await expect(buildWorker(config())).rejects.toThrow(/lacks migration\(s\) 001_init\.sql, .*006_changes_and_freshness\.sql: run `npm run db:migrate`/);

@@ -159,7 +159,8 @@ describe('docker-compose.yml', () => {
     }
     // The server the cluster tier runs (src/dev/temporal-cluster.ts), and admin tools of the same release.
     expect(services.temporal.image).toBe(`temporalio/server:${TEMPORAL_SERVER_VERSION}`);
-    for (const job of ['temporal-schema', 'temporal-namespace']) expect(services[job].image).toMatch(new RegExp(`^temporalio/admin-tools:${TEMPORAL_SERVER_VERSION.replace(/\./g, '\\.')}-`));
+    for (const job of ['temporal-schema', 'temporal-namespace'])
+      expect(services[job].image).toMatch(new RegExp(`^temporalio/admin-tools:${TEMPORAL_SERVER_VERSION.replace(/\./g, '\\.')}-`));
     expect(services['temporal-ui'].image).toMatch(/^temporalio\/ui:2\.42\.\d+$/);
     expect(services['temporal-db'].image).toMatch(/^postgres:16[.-]/);
     expect(services['carsync-db'].image).toBe(services['temporal-db'].image);

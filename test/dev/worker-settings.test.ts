@@ -22,7 +22,10 @@ describe('the worker settings', () => {
   it("start the Docker image's worker", () => {
     const dockerfile = read('Dockerfile').replace(/\\\n\s*/g, ' ');
     const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
-    const env = runtime.split('\n').filter((line) => line.startsWith('ENV ')).join(' ');
+    const env = runtime
+      .split('\n')
+      .filter((line) => line.startsWith('ENV '))
+      .join(' ');
     for (const assignment of envAssignments) expect(env.split(/\s+/)).toContain(assignment);
   });
 

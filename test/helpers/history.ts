@@ -12,7 +12,7 @@ export function containsText(value: unknown, text: string): boolean {
 /** Every run of a workflow from its first, following continue-as-new, with its history. */
 export async function runsFrom(client: Client, workflowId: string, firstRunId: string): Promise<{ runId: string; history: History }[]> {
   const runs = [];
-  for (let runId: string | null | undefined = firstRunId; runId; ) {
+  for (let runId: string | null | undefined = firstRunId; runId;) {
     const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
     runs.push({ runId, history });
     runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;

@@ -51,7 +51,19 @@ export class MockedSync {
     this.plan = {
       runId: randomUUID(),
       mode: 'full',
-      tuning: { pageSize: 100, concurrency: 2, requestsPerSecond: 0, batchSize: 100, pagesPerRange: 5, maxRemovalShare: 0.1, giveUpAfterSeconds: 3600, priorityMakes: [], incrementalOverlapSeconds: 60, maxPauseSeconds: 1800, ...tuning },
+      tuning: {
+        pageSize: 100,
+        concurrency: 2,
+        requestsPerSecond: 0,
+        batchSize: 100,
+        pagesPerRange: 5,
+        maxRemovalShare: 0.1,
+        giveUpAfterSeconds: 3600,
+        priorityMakes: [],
+        incrementalOverlapSeconds: 60,
+        maxPauseSeconds: 1800,
+        ...tuning,
+      },
       total: cars,
       passes: [{ name: 'all makes', filter: {}, total: cars, firstId: 1, lastId: cars, trackRemovals: true, revisits: false }],
       highWaterMark: new Date(0).toISOString(),
@@ -95,7 +107,16 @@ export class MockedSync {
     finishRun: async (input) => {
       this.finished.push(input);
       const status = input.status === 'completed' ? 'completed' : input.status;
-      return { status, verified: status === 'completed', unverifiedReasons: [], removed: 0, candidates: 0, limit: 0, brakeTripped: false, finishedAtMs: Date.now() };
+      return {
+        status,
+        verified: status === 'completed',
+        unverifiedReasons: [],
+        removed: 0,
+        candidates: 0,
+        limit: 0,
+        brakeTripped: false,
+        finishedAtMs: Date.now(),
+      };
     },
   };
 }
@@ -112,7 +133,11 @@ async function interrupted(gate: Promise<void>): Promise<boolean> {
 }
 
 /** Runs `use` with a worker of the real workflows and `sync`'s activities on a task queue of its own. */
-export async function withWorker<T>(env: TestWorkflowEnvironment, sync: MockedSync, use: (start: () => ReturnType<typeof startSync>) => Promise<T>): Promise<T> {
+export async function withWorker<T>(
+  env: TestWorkflowEnvironment,
+  sync: MockedSync,
+  use: (start: () => ReturnType<typeof startSync>) => Promise<T>,
+): Promise<T> {
   const taskQueue = `time-skipping-${randomUUID()}`;
   sync.now = () => env.currentTimeMs();
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: sync.activities });

@@ -26,7 +26,10 @@ export interface FreshDatabase {
 
 /** A new, empty database on the test server (or a copy of `template`), so that each test file has its own schema. */
 export async function freshDatabase(label = 'test', template?: string): Promise<FreshDatabase> {
-  const slug = label.toLowerCase().replace(/[^a-z0-9_]+/g, '_').slice(0, 30);
+  const slug = label
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .slice(0, 30);
   const name = `carsync_${slug}_${randomBytes(5).toString('hex')}`;
   await withAdminClient((client) =>
     client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}${template ? ` TEMPLATE ${client.escapeIdentifier(template)}` : ''}`),

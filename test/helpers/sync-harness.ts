@@ -175,13 +175,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
  * heartbeat timeout. From then on, only a resume makes requests.
  */
 export async function untilAtRest(client: Client, handle: WorkflowHandle): Promise<void> {
-  await waitFor(`run ${handle.workflowId} to be at rest`, async () => {
-    const events = (await handle.fetchHistory()).events ?? [];
-    const children = events.map((e) => e.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId).filter((id): id is string => !!id);
-    const descriptions = await Promise.all([handle, ...children.map((id) => client.workflow.getHandle(id))].map((h) => h.describe()));
-    const pending = descriptions.filter((d) => d.status.name === 'RUNNING').reduce((n, d) => n + (d.raw.pendingActivities?.length ?? 0), 0);
-    return pending === 0;
-  }, { everyMs: 200 });
+  await waitFor(
+    `run ${handle.workflowId} to be at rest`,
+    async () => {
+      const events = (await handle.fetchHistory()).events ?? [];
+      const children = events.map((e) => e.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId).filter((id): id is string => !!id);
+      const descriptions = await Promise.all([handle, ...children.map((id) => client.workflow.getHandle(id))].map((h) => h.describe()));
+      const pending = descriptions.filter((d) => d.status.name === 'RUNNING').reduce((n, d) => n + (d.raw.pendingActivities?.length ?? 0), 0);
+      return pending === 0;
+    },
+    { everyMs: 200 },
+  );
 }
 
 /** Rows of `cars` as Car records, in id order, so a test can compare them with the simulator's. */

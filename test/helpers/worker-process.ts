@@ -89,7 +89,6 @@ export async function testWorkflowBundle(): Promise<{ code: string; codePath: st
   return { code, codePath: file };
 }
 
-
 /** A port that was free a moment ago, for a server that must come back on the same one. */
 export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {

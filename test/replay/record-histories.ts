@@ -124,7 +124,10 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'parent-continued-as-new',
-    options: { simulator: { seed: 309, size: 3_000, latencyMs: 30 }, env: { CARSYNC_PAGE_SIZE: '100', CARSYNC_CONCURRENCY: '2', CARSYNC_PAGES_PER_RANGE: '3' } },
+    options: {
+      simulator: { seed: 309, size: 3_000, latencyMs: 30 },
+      env: { CARSYNC_PAGE_SIZE: '100', CARSYNC_CONCURRENCY: '2', CARSYNC_PAGES_PER_RANGE: '3' },
+    },
     suggestContinueAsNewAt: PARENT_SUGGEST_CONTINUE_AS_NEW_AT,
     run: async (h, id) => {
       // A pause and a retune in the first run, so later runs carry both.
@@ -170,7 +173,8 @@ async function closedHistories(client: Client, workflowId: string): Promise<Map<
   for (const event of [...parents.values()].flatMap((parent) => parent.history.events ?? [])) {
     const child = event.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
     if (!child?.workflowId) continue;
-    for (const [file, execution] of await runsOf(client, child.workflowId, child.runId, child.workflowId.slice(workflowId.length + 1))) files.set(file, execution);
+    for (const [file, execution] of await runsOf(client, child.workflowId, child.runId, child.workflowId.slice(workflowId.length + 1)))
+      files.set(file, execution);
   }
   return files;
 }
@@ -196,7 +200,18 @@ async function untilClosed(client: Client, workflowId: string, runId?: string): 
 
 /** The JSON the Web UI and `temporal workflow show` export, which other tools read too. */
 async function exportedHistory({ workflowId, runId }: Execution): Promise<string> {
-  const args = ['workflow', 'show', '--address', process.env.CARSYNC_TEST_TEMPORAL_ADDRESS!, '--workflow-id', workflowId, '--run-id', runId, '--output', 'json'];
+  const args = [
+    'workflow',
+    'show',
+    '--address',
+    process.env.CARSYNC_TEST_TEMPORAL_ADDRESS!,
+    '--workflow-id',
+    workflowId,
+    '--run-id',
+    runId,
+    '--output',
+    'json',
+  ];
   const { stdout } = await promisify(execFile)(cliPath!, args, { maxBuffer: 64 * 1024 * 1024 });
   return stdout;
 }
@@ -233,7 +248,9 @@ async function main(): Promise<void> {
   // One dev server per continue-as-new threshold the scenarios need (0: the server's default).
   const thresholds = [...new Set(scenarios.map((s) => s.suggestContinueAsNewAt ?? 0))];
   const servers = await Promise.all(
-    thresholds.map((at) => startTemporalDevServer({ cliPath, headless: true, dynamicConfig: at ? { 'limit.historyCount.suggestContinueAsNew': at } : undefined })),
+    thresholds.map((at) =>
+      startTemporalDevServer({ cliPath, headless: true, dynamicConfig: at ? { 'limit.historyCount.suggestContinueAsNew': at } : undefined }),
+    ),
   );
   process.env.CARSYNC_TEST_DATABASE_URL = postgres.url;
   process.env.CARSYNC_TEST_RUN_ID = randomUUID();

@@ -10,7 +10,17 @@ try {
 }
 
 /** The scenarios `npm run record:histories` records; a missing one fails here rather than going unreplayed. */
-const SCENARIOS = ['backing-off', 'cancelled', 'continued-as-new', 'failed-auth', 'full-priority', 'incremental', 'parent-continued-as-new', 'paused-resumed', 'retuned'];
+const SCENARIOS = [
+  'backing-off',
+  'cancelled',
+  'continued-as-new',
+  'failed-auth',
+  'full-priority',
+  'incremental',
+  'parent-continued-as-new',
+  'paused-resumed',
+  'retuned',
+];
 
 describe('recorded histories', () => {
   const histories = recordedHistories();

@@ -40,10 +40,13 @@ describe('simulator command line', () => {
   });
 
   it('reads flags and environment variables, flags winning', () => {
-    const result = parseSimulatorArgs(
-      ['--port', '0', '--size=2000', '--rate-limit', '20', '--error-rate', '0.05', '--api-key', 'k1', '--page-cap', '250'],
-      { SIM_PORT: '9000', SIM_SEED: '7', SIM_RESET_RATE: '.01', SIM_API_KEY: 'k2', SIM_JUMP_RATE: '0.1' },
-    );
+    const result = parseSimulatorArgs(['--port', '0', '--size=2000', '--rate-limit', '20', '--error-rate', '0.05', '--api-key', 'k1', '--page-cap', '250'], {
+      SIM_PORT: '9000',
+      SIM_SEED: '7',
+      SIM_RESET_RATE: '.01',
+      SIM_API_KEY: 'k2',
+      SIM_JUMP_RATE: '0.1',
+    });
     expect(result).toMatchObject({
       kind: 'run',
       config: { port: 0, size: 2000, seed: 7, rateLimit: 20, errorRate: 0.05, resetRate: 0.01, apiKey: 'k1', pageCap: 250, jumpRate: 0.1 },
@@ -83,8 +86,7 @@ describe('simulator command line', () => {
   });
 
   const main = path.join(__dirname, '../../src/simulator/main.ts');
-  const run = (args: string[]) =>
-    spawn(process.execPath, ['--import', 'tsx', main, ...args], { env: { ...process.env, SIM_PORT: '0' } });
+  const run = (args: string[]) => spawn(process.execPath, ['--import', 'tsx', main, ...args], { env: { ...process.env, SIM_PORT: '0' } });
 
   it('exits 2 with a message naming a bad flag', async () => {
     const child = run(['--rate-limit', 'fast']);

@@ -33,20 +33,12 @@ export async function getJson<T = Listing>(url: string, headers: Record<string, 
   return { status: res.status, headers: res.headers, body: (await res.json()) as T };
 }
 
-export async function getCars(
-  sim: Simulator,
-  query: Record<string, string | number> = {},
-  headers: Record<string, string> = AUTH,
-): Promise<Answer<Listing>> {
+export async function getCars(sim: Simulator, query: Record<string, string | number> = {}, headers: Record<string, string> = AUTH): Promise<Answer<Listing>> {
   return getJson<Listing>(carsUrl(sim, query), headers);
 }
 
 /** Every record the listing serves, walked with keyset paging. */
-export async function walkAfterId(
-  sim: Simulator,
-  filters: Record<string, string | number> = {},
-  perPage = 500,
-): Promise<WireCar[]> {
+export async function walkAfterId(sim: Simulator, filters: Record<string, string | number> = {}, perPage = 500): Promise<WireCar[]> {
   const records: WireCar[] = [];
   let afterId: number | null = null;
   for (;;) {
@@ -61,11 +53,7 @@ export async function walkAfterId(
 }
 
 /** Every record the listing serves, walked page by page. */
-export async function walkPages(
-  sim: Simulator,
-  filters: Record<string, string | number> = {},
-  perPage = 500,
-): Promise<WireCar[]> {
+export async function walkPages(sim: Simulator, filters: Record<string, string | number> = {}, perPage = 500): Promise<WireCar[]> {
   const records: WireCar[] = [];
   for (let page = 1; ; page++) {
     const { body } = await getCars(sim, { ...filters, per_page: perPage, page });

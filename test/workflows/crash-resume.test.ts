@@ -59,7 +59,7 @@ function trackRequests(sim: Simulator) {
 }
 
 /** `promise`, unless the worker dies first: a dead worker would otherwise show up only as a test timeout. */
-function unlessWorkerDies<T>(promise: Promise<T>, worker: WorkerProcess | RunningWorker & { done: Promise<void> }): Promise<T> {
+function unlessWorkerDies<T>(promise: Promise<T>, worker: WorkerProcess | (RunningWorker & { done: Promise<void> })): Promise<T> {
   const died =
     'exited' in worker
       ? worker.exited.then(({ code, signal }) => {
@@ -238,41 +238,44 @@ describe('a full sync survives crashes and restarts', () => {
 
   const external = process.env.DATABASE_URL;
   const skipped = external ? ' (SKIPPED: DATABASE_URL is set, so startPostgres would return that server, which this test must not restart)' : '';
-  (external ? it.skip : it)(`PostgreSQL restarts mid-run: the worker survives, pages retry until the database is back, and the run completes exact${skipped}`, async () => {
-    // PostgreSQL runs as the `postgres` user when the tests run as root: it must be able to enter the directory.
-    const dir = mkdtempSync(join(tmpdir(), 'carsync-pg-restart-'));
-    chmodSync(dir, 0o755);
-    defer(async () => rmSync(dir, { recursive: true, force: true }));
-    const pgOptions = { dataDir: join(dir, 'cluster'), port: await freePort(), persistent: true };
-    let pg = await startPostgres(pgOptions);
-    defer(() => pg.stop());
-    const pool = new Pool({ connectionString: pg.url, max: 2 });
-    // The restart drops this pool's idle connections too; the next query opens new ones.
-    pool.on('error', () => undefined);
-    defer(() => pool.end());
-    await migrate(pool);
+  (external ? it.skip : it)(
+    `PostgreSQL restarts mid-run: the worker survives, pages retry until the database is back, and the run completes exact${skipped}`,
+    async () => {
+      // PostgreSQL runs as the `postgres` user when the tests run as root: it must be able to enter the directory.
+      const dir = mkdtempSync(join(tmpdir(), 'carsync-pg-restart-'));
+      chmodSync(dir, 0o755);
+      defer(async () => rmSync(dir, { recursive: true, force: true }));
+      const pgOptions = { dataDir: join(dir, 'cluster'), port: await freePort(), persistent: true };
+      let pg = await startPostgres(pgOptions);
+      defer(() => pg.stop());
+      const pool = new Pool({ connectionString: pg.url, max: 2 });
+      // The restart drops this pool's idle connections too; the next query opens new ones.
+      pool.on('error', () => undefined);
+      defer(() => pool.end());
+      await migrate(pool);
 
-    const sim = await simulator(63);
-    const env = workerEnv(testTemporalAddress(), pg.url, sim);
-    // A real worker process, because what must not happen is that a database restart takes it down.
-    const worker = workerProcess(env);
-    const client = await temporalClient(testTemporalAddress());
-    const tracker = trackRequests(sim);
+      const sim = await simulator(63);
+      const env = workerEnv(testTemporalAddress(), pg.url, sim);
+      // A real worker process, because what must not happen is that a database restart takes it down.
+      const worker = workerProcess(env);
+      const client = await temporalClient(testTemporalAddress());
+      const tracker = trackRequests(sim);
 
-    const handle = await startSync(client, env.TEMPORAL_TASK_QUEUE);
-    await unlessWorkerDies(tracker.reached(40), worker);
-    // The hardest moment: while the worker is inside a statement or transaction, not between pages.
-    await unlessWorkerDies(untilQueryInFlight(pool), worker);
-    await pg.stop();
-    await sleep(2_000);
-    pg = await startPostgres(pgOptions);
-    const atRestart = tracker.requests;
-    const summary = (await unlessWorkerDies(handle.result(), worker)) as SyncSummary;
+      const handle = await startSync(client, env.TEMPORAL_TASK_QUEUE);
+      await unlessWorkerDies(tracker.reached(40), worker);
+      // The hardest moment: while the worker is inside a statement or transaction, not between pages.
+      await unlessWorkerDies(untilQueryInFlight(pool), worker);
+      await pg.stop();
+      await sleep(2_000);
+      pg = await startPostgres(pgOptions);
+      const atRestart = tracker.requests;
+      const summary = (await unlessWorkerDies(handle.result(), worker)) as SyncSummary;
 
-    expect(summary.status).toBe('completed');
-    expect(summary.retries).toBeGreaterThan(0);
-    await expectExactMirror(pool, sim);
-    expect(tracker.requests - atRestart).toBeGreaterThan(50);
-    expect(tracker.fetches.size).toBe(summary.pages);
-  });
+      expect(summary.status).toBe('completed');
+      expect(summary.retries).toBeGreaterThan(0);
+      await expectExactMirror(pool, sim);
+      expect(tracker.requests - atRestart).toBeGreaterThan(50);
+      expect(tracker.fetches.size).toBe(summary.pages);
+    },
+  );
 });

@@ -19,7 +19,9 @@ describe('a run whose database keeps refusing its pages', () => {
     const failure = (err as WorkflowFailedError).cause;
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: 'DatabaseError' });
-    expect(failure?.message).toMatch(/^database still failing after \d+ s of backing off \(giveUpAfterSeconds=1\): database failed writing a page: no space left \(test\)/);
+    expect(failure?.message).toMatch(
+      /^database still failing after \d+ s of backing off \(giveUpAfterSeconds=1\): database failed writing a page: no space left \(test\)/,
+    );
     expect(failure?.message).not.toMatch(/upstream/i);
     const { rows } = await h.pool.query('SELECT status FROM sync_runs');
     expect(rows).toEqual([{ status: 'failed' }]);

@@ -8,7 +8,10 @@ import { normalized, startHarness, type Harness } from '../helpers/sync-harness'
 describe('a full sync while the listing drifts', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ simulator: { seed: 41, size: 10_000, invalidShare: 0, latencyMs: 10 }, env: { CARSYNC_PAGE_SIZE: '100', CARSYNC_CONCURRENCY: '4' } });
+    h = await startHarness({
+      simulator: { seed: 41, size: 10_000, invalidShare: 0, latencyMs: 10 },
+      env: { CARSYNC_PAGE_SIZE: '100', CARSYNC_CONCURRENCY: '4' },
+    });
   });
   afterAll(() => h?.close());
 

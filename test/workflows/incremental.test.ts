@@ -7,8 +7,7 @@ describe('an incremental sync', () => {
   });
   afterAll(() => h?.close());
 
-  const versions = async () =>
-    new Map((await h.pool.query('SELECT id, xmin::text AS v FROM cars')).rows.map((r) => [Number(r.id), r.v as string]));
+  const versions = async () => new Map((await h.pool.query('SELECT id, xmin::text AS v FROM cars')).rows.map((r) => [Number(r.id), r.v as string]));
 
   it('without a completed sync to continue from, runs as a full sync and says so', async () => {
     const summary = await h.sync({ mode: 'incremental' });
@@ -33,7 +32,10 @@ describe('an incremental sync', () => {
     expect(queries.every((since) => since !== null)).toBe(true);
 
     const after = await versions();
-    const rewritten = [...after].filter(([id, v]) => before.get(id) !== v).map(([id]) => id).sort((a, b) => a - b);
+    const rewritten = [...after]
+      .filter(([id, v]) => before.get(id) !== v)
+      .map(([id]) => id)
+      .sort((a, b) => a - b);
     expect(rewritten).toEqual([...changed, ...added].sort((a, b) => a - b));
     const stored = new Map((await h.listedCars()).map((c) => [c.id, normalized(c)]));
     for (const car of h.sim.dataset.validCars()) expect(stored.get(car.id)).toEqual(normalized(car));

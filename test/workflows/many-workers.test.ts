@@ -77,7 +77,10 @@ async function expectExactMirror(pool: Pool, sim: Simulator): Promise<void> {
 
 describe('several workers share one task queue and one upstream budget', () => {
   it('three workers, one killed mid-run: the run completes exact, every worker did pages, and the upstream limit is never crossed', async () => {
-    const servers = await startServers({ label: 'many_workers', simulator: { seed: 73, size: CARS, latencyMs: LATENCY_MS, rateLimit: RATE_LIMIT, apiKey: API_KEY } });
+    const servers = await startServers({
+      label: 'many_workers',
+      simulator: { seed: 73, size: CARS, latencyMs: LATENCY_MS, rateLimit: RATE_LIMIT, apiKey: API_KEY },
+    });
     defer(() => servers.close());
     const { sim, pool, client } = servers;
 

@@ -11,10 +11,25 @@ function cleanedCar(odd: OddRecord): Car {
   const r = odd.served as Record<string, unknown>;
   const text = (value: unknown) => (typeof value === 'string' ? storableText(value) : value);
   return {
-    id: r.id, make: text(r.make), model: text(r.model), trim: text(r.trim), year: r.year, price: r.price, currency: r.currency,
-    mileage_km: r.mileage_km, fuel: r.fuel, transmission: r.transmission, color: text(r.color), body_type: text(r.body_type),
-    vin: text(r.vin), location: text(r.location), lot_number: text(r.lot_number), images: (r.images as string[]).map(storableText),
-    status: r.status, listed_at: r.listed_at, updated_at: r.updated_at,
+    id: r.id,
+    make: text(r.make),
+    model: text(r.model),
+    trim: text(r.trim),
+    year: r.year,
+    price: r.price,
+    currency: r.currency,
+    mileage_km: r.mileage_km,
+    fuel: r.fuel,
+    transmission: r.transmission,
+    color: text(r.color),
+    body_type: text(r.body_type),
+    vin: text(r.vin),
+    location: text(r.location),
+    lot_number: text(r.lot_number),
+    images: (r.images as string[]).map(storableText),
+    status: r.status,
+    listed_at: r.listed_at,
+    updated_at: r.updated_at,
   } as Car;
 }
 

@@ -56,7 +56,7 @@ describe('one sync at a time per table', () => {
     const synced = outcomes.findIndex((o) => o.status === 'fulfilled');
     expect(synced).toBeGreaterThanOrEqual(0);
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
-    expect(((outcomes[synced] as PromiseFulfilledResult<SyncSummary>).value).status).toBe('completed');
+    expect((outcomes[synced] as PromiseFulfilledResult<SyncSummary>).value.status).toBe('completed');
     expect(await refusal(runs[1 - synced])).toContain(`workflow ${runs[synced].workflowId}`);
   });
 });

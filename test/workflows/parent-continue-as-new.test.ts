@@ -19,7 +19,11 @@ describe('the parent continues as new when Temporal suggests it', () => {
   let server: TemporalDevServer;
   let h: Harness;
   beforeAll(async () => {
-    server = await startTemporalDevServer({ cliPath: await findOrInstallTemporalCli(), headless: true, dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': SUGGEST_AT } });
+    server = await startTemporalDevServer({
+      cliPath: await findOrInstallTemporalCli(),
+      headless: true,
+      dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': SUGGEST_AT },
+    });
     h = await startHarness({
       temporalAddress: server.address,
       simulator: { seed: 171, size: 6_000, latencyMs: 15 },
@@ -62,7 +66,9 @@ describe('the parent continues as new when Temporal suggests it', () => {
 
     const all = await runs();
     expect(all.length).toBeGreaterThanOrEqual(3);
-    const activities = all.flatMap(({ history }) => (history.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean));
+    const activities = all.flatMap(({ history }) =>
+      (history.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean),
+    );
     expect(activities.filter((name) => name === 'startRun')).toHaveLength(1);
     expect(activities.filter((name) => name === 'finishRun')).toHaveLength(1);
     // The retune reached the ranges the last run started.

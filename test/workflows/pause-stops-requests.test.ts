@@ -35,7 +35,11 @@ async function setUp(label: string, seed: number) {
     return process;
   };
   const start = async () => {
-    const handle = await client.workflow.start('SyncCarsWorkflow', { taskQueue: env.TEMPORAL_TASK_QUEUE, workflowId: `pause-${randomUUID()}`, args: [RUN_INPUT] });
+    const handle = await client.workflow.start('SyncCarsWorkflow', {
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      workflowId: `pause-${randomUUID()}`,
+      args: [RUN_INPUT],
+    });
     defer(() => handle.terminate().catch(() => undefined));
     return handle;
   };

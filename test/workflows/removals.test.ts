@@ -20,7 +20,9 @@ describe('removals', () => {
 
   it('clears removed_at when a removed car is listed again', async () => {
     const [back] = await removedIds();
-    const { rows } = await h.pool.query(`SELECT to_jsonb(c) - 'removed_at' - 'synced_at' - 'first_synced_at' - 'data_hash' AS car FROM cars c WHERE id = $1`, [back]);
+    const { rows } = await h.pool.query(`SELECT to_jsonb(c) - 'removed_at' - 'synced_at' - 'first_synced_at' - 'data_hash' AS car FROM cars c WHERE id = $1`, [
+      back,
+    ]);
     const stored = (await selectCars(h.pool, `WHERE id = ${back}`))[0];
     h.sim.dataset.relist(stored, back);
     expect(rows).toHaveLength(1);

@@ -1,6 +1,6 @@
 import { normalized, startHarness, type Harness } from '../helpers/sync-harness';
 
-describe("a 429 storm whose Retry-After is an epoch timestamp sent as seconds", () => {
+describe('a 429 storm whose Retry-After is an epoch timestamp sent as seconds', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({

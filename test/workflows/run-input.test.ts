@@ -24,21 +24,31 @@ describe('workflow input is taken literally', () => {
   });
   afterAll(() => h?.close());
 
-  it.each(refused)('refuses %s with InvalidRunInputError naming the field, without a failing workflow task or an upstream request', async (_, input, message) => {
-    const handle = await h.client.workflow.start('SyncCarsWorkflow', { taskQueue: h.taskQueue, workflowId: `input-${Math.random().toString(36).slice(2)}`, args: [input] });
-    const failure = await handle.result().catch((err: unknown) => err);
-    expect(failure).toBeInstanceOf(WorkflowFailedError);
-    const cause = (failure as WorkflowFailedError).cause;
-    expect(cause).toBeInstanceOf(ApplicationFailure);
-    expect((cause as ApplicationFailure).type).toBe('InvalidRunInputError');
-    expect((cause as ApplicationFailure).message).toContain(message);
-    const events = (await handle.fetchHistory()).events ?? [];
-    expect(events.filter((event) => event.workflowTaskFailedEventAttributes)).toEqual([]);
-    expect(h.sim.stats.requests).toBe(0);
-  });
+  it.each(refused)(
+    'refuses %s with InvalidRunInputError naming the field, without a failing workflow task or an upstream request',
+    async (_, input, message) => {
+      const handle = await h.client.workflow.start('SyncCarsWorkflow', {
+        taskQueue: h.taskQueue,
+        workflowId: `input-${Math.random().toString(36).slice(2)}`,
+        args: [input],
+      });
+      const failure = await handle.result().catch((err: unknown) => err);
+      expect(failure).toBeInstanceOf(WorkflowFailedError);
+      const cause = (failure as WorkflowFailedError).cause;
+      expect(cause).toBeInstanceOf(ApplicationFailure);
+      expect((cause as ApplicationFailure).type).toBe('InvalidRunInputError');
+      expect((cause as ApplicationFailure).message).toContain(message);
+      const events = (await handle.fetchHistory()).events ?? [];
+      expect(events.filter((event) => event.workflowTaskFailedEventAttributes)).toEqual([]);
+      expect(h.sim.stats.requests).toBe(0);
+    },
+  );
 
   it('runs with no input at all, as a full sync with the defaults', async () => {
-    const handle = await h.client.workflow.start('SyncCarsWorkflow', { taskQueue: h.taskQueue, workflowId: `input-none-${Math.random().toString(36).slice(2)}` });
+    const handle = await h.client.workflow.start('SyncCarsWorkflow', {
+      taskQueue: h.taskQueue,
+      workflowId: `input-none-${Math.random().toString(36).slice(2)}`,
+    });
     expect(await handle.result()).toMatchObject({ status: 'completed', mode: 'full', inserted: h.sim.dataset.validCars().length });
   });
 });

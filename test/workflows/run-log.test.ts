@@ -67,7 +67,11 @@ describe("the worker's log of a run", () => {
     expect(messages.filter((m) => m === 'pass finished')).toHaveLength(passes);
     expect(story.find((line) => line.message === 'progress')).toMatchObject({ pagesDone: expect.any(Number), rowsPerSecond: expect.any(Number) });
     expect(messages).toContain('range recovered');
-    expect(story.find((line) => line.message === 'run finished')).toMatchObject({ status: summary.status, carsSeen: summary.carsSeen, inserted: summary.inserted });
+    expect(story.find((line) => line.message === 'run finished')).toMatchObject({
+      status: summary.status,
+      carsSeen: summary.carsSeen,
+      inserted: summary.inserted,
+    });
     expect(messages[0]).toBe('run started');
     expect(messages.at(-1)).toBe('run finished');
   }, 240_000);

@@ -3,7 +3,6 @@ import { setTuningUpdate } from '../../src/workflows/messages';
 import { normalized, startHarness, type Harness } from '../helpers/sync-harness';
 import { waitFor } from '../helpers/wait';
 
-
 describe('the setTuning update', () => {
   let h: Harness;
   beforeAll(async () => {

@@ -13,7 +13,11 @@ describe('the parent hands over to a new run (mocked activities)', () => {
   let server: TemporalDevServer;
   let env: TestWorkflowEnvironment;
   beforeAll(async () => {
-    server = await startTemporalDevServer({ cliPath: await findOrInstallTemporalCli(), headless: true, dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': SUGGEST_AT } });
+    server = await startTemporalDevServer({
+      cliPath: await findOrInstallTemporalCli(),
+      headless: true,
+      dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': SUGGEST_AT },
+    });
     env = await TestWorkflowEnvironment.createFromExistingServer({ address: server.address });
   });
   afterAll(async () => {
@@ -79,7 +83,9 @@ describe('the parent hands over to a new run (mocked activities)', () => {
       const started = second.history.events![0];
       expect(containsText(started, '"pause":{"paused":true,"seq":1,"sinceMs":')).toBe(true);
       // The next run's limit is what the pause had left when it took over.
-      await until(async () => ((await env.client.workflow.getHandle(handle.workflowId, second.runId).fetchHistory()).events ?? []).some((e) => e.timerStartedEventAttributes));
+      await until(async () =>
+        ((await env.client.workflow.getHandle(handle.workflowId, second.runId).fetchHistory()).events ?? []).some((e) => e.timerStartedEventAttributes),
+      );
       const timer = (await env.client.workflow.getHandle(handle.workflowId, second.runId).fetchHistory()).events!.find((e) => e.timerStartedEventAttributes)!;
       const timerMs = Number(timer.timerStartedEventAttributes!.startToFireTimeout!.seconds) * 1000;
       const elapsedMs = Number(timer.eventTime!.seconds) * 1000 - Number(pausedAt.seconds) * 1000;

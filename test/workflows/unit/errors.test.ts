@@ -18,7 +18,14 @@ describe('error classes', () => {
   });
 
   it('list as non-retryable exactly the classes no retry can fix', () => {
-    expect(NON_RETRYABLE_ERROR_TYPES).toEqual(['UpstreamConfigError', 'UpstreamAuthError', 'UpstreamUnavailableError', 'InvalidRunInputError', 'SyncAlreadyRunningError', 'RunPausedError']);
+    expect(NON_RETRYABLE_ERROR_TYPES).toEqual([
+      'UpstreamConfigError',
+      'UpstreamAuthError',
+      'UpstreamUnavailableError',
+      'InvalidRunInputError',
+      'SyncAlreadyRunningError',
+      'RunPausedError',
+    ]);
   });
 
   it('carry a 429 wait as the next retry delay', () => {

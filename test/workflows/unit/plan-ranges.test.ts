@@ -12,10 +12,30 @@ function random(seed: number): () => number {
   };
 }
 
-const TUNING: Tuning = { pageSize: 100, concurrency: 4, requestsPerSecond: 0, batchSize: 100, pagesPerRange: 10, maxRemovalShare: 0.1, giveUpAfterSeconds: 60, priorityMakes: [], incrementalOverlapSeconds: 0, maxPauseSeconds: 1800 };
+const TUNING: Tuning = {
+  pageSize: 100,
+  concurrency: 4,
+  requestsPerSecond: 0,
+  batchSize: 100,
+  pagesPerRange: 10,
+  maxRemovalShare: 0.1,
+  giveUpAfterSeconds: 60,
+  priorityMakes: [],
+  incrementalOverlapSeconds: 0,
+  maxPauseSeconds: 1800,
+};
 
 function plan(passes: Pass[], tuning: Partial<Tuning> = {}): RunPlan {
-  return { runId: 'run', mode: 'full', tuning: { ...TUNING, ...tuning }, total: passes.reduce((n, p) => n + p.total, 0), passes, highWaterMark: '', notes: [], startedAtMs: 0 };
+  return {
+    runId: 'run',
+    mode: 'full',
+    tuning: { ...TUNING, ...tuning },
+    total: passes.reduce((n, p) => n + p.total, 0),
+    passes,
+    highWaterMark: '',
+    notes: [],
+    startedAtMs: 0,
+  };
 }
 
 function pass(name: string, total: number, firstId: number | null, lastId: number | null): Pass {

@@ -3,7 +3,14 @@ import { detailsText, RunProgress, type RunStanding } from '../../../src/workflo
 
 const plan = { mode: 'full', total: 1_000, startedAtMs: 10_000, tuning: { pageSize: 100 } } as RunPlan;
 const running: RunStanding = { state: 'running', paused: false, plan, rangesTotal: 2, rangesRunning: 2 };
-const pages = (range: number, carsSeen: number, finishedAtMs: number) => ({ ...ZERO_COUNTS, pages: carsSeen / 100, carsSeen, inserted: carsSeen, range, finishedAtMs });
+const pages = (range: number, carsSeen: number, finishedAtMs: number) => ({
+  ...ZERO_COUNTS,
+  pages: carsSeen / 100,
+  carsSeen,
+  inserted: carsSeen,
+  range,
+  finishedAtMs,
+});
 
 describe('RunProgress', () => {
   it('counts running ranges as they report, and finished ranges by their result alone', () => {
@@ -34,7 +41,9 @@ describe('RunProgress', () => {
       '**running** (full): 5/11 pages, 500/1000 cars, 250 cars/s, ETA 2 s; ranges 0/2; inserted 500, updated 0, unchanged 0, removed 0, rejected 0, retries 0',
     );
     p.verification = { verified: false, unverifiedReasons: ['page 3 went backwards'] };
-    expect(detailsText(p.snapshot({ ...running, state: 'unverified' }))).toContain('completeness not verified, so nothing was marked removed:\n- page 3 went backwards');
+    expect(detailsText(p.snapshot({ ...running, state: 'unverified' }))).toContain(
+      'completeness not verified, so nothing was marked removed:\n- page 3 went backwards',
+    );
   });
 
   it('hands its counts to a next run, which goes on from them', () => {
