@@ -1,7 +1,6 @@
 import { Pool } from 'pg';
 import { createRateLimiter, pacedRate } from '../../src/activities/rate-limiter';
-import { migrate } from '../../src/db/migrate';
-import { freshDatabase, type FreshDatabase } from '../helpers/servers';
+import { migratedDatabase, type FreshDatabase } from '../helpers/servers';
 
 /** The simulator's default limit in the bench: 20 a second, paced at 19.6, a spacing of 51.02 ms, a fraction. */
 const ADVERTISED = { limit: 20, windowSeconds: 1 };
@@ -24,9 +23,8 @@ describe('a request that leaves late, its worker busy', () => {
   let db: FreshDatabase;
   let pool: Pool;
   beforeAll(async () => {
-    db = await freshDatabase('late_requests');
+    db = await migratedDatabase('late_requests');
     pool = new Pool({ connectionString: db.url, max: LANES + 2 });
-    await migrate(pool);
   });
   afterAll(async () => {
     await pool?.end();
