@@ -27,7 +27,7 @@ function storableTimestamp(text: string): boolean {
 }
 
 const rfc3339 = z.iso.datetime({ offset: true, error: 'must be an RFC 3339 date-time' });
-// The same pattern zod's datetime check tests, for plainCar.
+// The same pattern zod's datetime check tests, for isPlainCar.
 const RFC3339 = z.regexes.datetime({ offset: true });
 const CURRENCY = /^[A-Z]{3}$/;
 const nullableText = z.string().nullable();
@@ -75,11 +75,11 @@ export type RecordCheck = { ok: true; car: Car } | { ok: false; carId: number | 
 
 /**
  * Validates a record against the contract, then against what PostgreSQL stores; a valid one comes
- * back as the car to store, its text cleaned: the record itself when plainCar passes it, else zod's
+ * back as the car to store, its text cleaned: the record itself when isPlainCar passes it, else zod's
  * copy. The storage checks are plain code: as zod checks on each field they doubled the validation time.
  */
 export function checkRecord(record: unknown): RecordCheck {
-  return plainCar(record) ? { ok: true, car: record } : schemaCheck(record);
+  return isPlainCar(record) ? { ok: true, car: record } : schemaCheck(record);
 }
 
 /** checkRecord's answer through zod alone, which words every reason; its copy of a valid car is cleaned. */
@@ -118,7 +118,7 @@ const STATUS_SET = new Set<unknown>(CAR_STATUSES);
  * clean: nearly every record, checked in plain code at a fraction of zod's cost. Anything else,
  * valid or not, goes through zod, which words the reasons of every reject.
  */
-function plainCar(record: unknown): record is Car {
+export function isPlainCar(record: unknown): record is Car {
   if (typeof record !== 'object' || record === null || Array.isArray(record)) return false;
   const r = record as Record<string, unknown>;
   return (

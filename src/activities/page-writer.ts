@@ -3,8 +3,8 @@ import { MIRRORED_FIELDS, type Car, type MirroredField } from '../car';
 import { addCounts, type PageCounts } from '../sync-types';
 import { inTransaction } from '../db/transaction';
 import { DatabaseError } from '../errors';
-import { payloadHash, recordHash } from './car-hash';
-import { checkRecord, storablePayload, usableId } from './car-schema';
+import { hashOfMirrored, mirroredJson, payloadHash } from './car-hash';
+import { checkRecord, isPlainCar, storablePayload, usableId } from './car-schema';
 
 export interface Reject {
   carId: number | null;
@@ -12,17 +12,23 @@ export interface Reject {
   reasons: string[];
 }
 
-/** A record with a usable id, the first with that id on its page, and the hash of its mirrored fields. */
-export interface HashedRecord {
-  id: number;
-  hash: string;
-  record: Record<string, unknown>;
+/**
+ * A page's records with usable ids (the first with each id on its page), in page order, with the hashes
+ * of their mirrored fields. For a plain car (see isPlainCar) `received` keeps only the JSON its hash was
+ * taken of, which is also the middle of its upsert row; for any other record the record itself, validated
+ * only if it is new or changed. A page's parsed records are not kept while it is written: their many small
+ * objects would outlive the young generation, and old-space collections would grow with them.
+ */
+export interface HashedRecords {
+  ids: number[];
+  hashes: string[];
+  received: (string | Record<string, unknown>)[];
 }
 
 export interface PageWrite {
   runId: string;
   /** Validated only when new or changed: a record whose hash matches its stored row is the stored car. */
-  records: HashedRecord[];
+  records: HashedRecords;
   /** Records already found invalid (no usable id, an id seen earlier on the page, or too deeply nested to hash). */
   rejects: Reject[];
   batchSize: number;
@@ -58,7 +64,7 @@ export interface Cursor {
 
 /** A page's records, sorted before its write (see classifyRecords). */
 export interface PageRecords {
-  records: HashedRecord[];
+  records: HashedRecords;
   rejects: Reject[];
   /** The ids of the page's records, valid or not. */
   seenIds: Set<number>;
@@ -70,7 +76,7 @@ export interface PageRecords {
  * object, no usable id, a repeated id, nested too deeply to hash) is a reject with its reasons.
  */
 export function classifyRecords(data: readonly unknown[]): PageRecords {
-  const records: HashedRecord[] = [];
+  const records: HashedRecords = { ids: [], hashes: [], received: [] };
   const rejects: Reject[] = [];
   const seenIds = new Set<number>();
   for (const record of data) {
@@ -82,12 +88,22 @@ export function classifyRecords(data: readonly unknown[]): PageRecords {
       rejects.push({ carId: id, payload: record, reasons: ['id: appears twice on one page'] });
     } else {
       seenIds.add(id);
-      const hash = recordHash(record as Record<string, unknown>);
-      if (hash === null) rejects.push({ carId: id, payload: record, reasons: ['record: nested too deeply to serialise'] });
-      else records.push({ id, hash, record: record as Record<string, unknown> });
+      const json = mirroredJson(record as Record<string, unknown>);
+      if (json === null) {
+        rejects.push({ carId: id, payload: record, reasons: ['record: nested too deeply to serialise'] });
+        continue;
+      }
+      records.ids.push(id);
+      records.hashes.push(hashOfMirrored(json));
+      records.received.push(isPlainCar(record) ? json : (record as Record<string, unknown>));
     }
   }
   return { records, rejects, seenIds };
+}
+
+/** A PostgreSQL array literal of integers or base64url hashes, neither of which needs quoting. */
+function arrayLiteral(items: readonly (number | string)[]): string {
+  return `{${items.join(',')}}`;
 }
 
 // Ids and hashes only: most pages of a re-sync are unchanged, and this answers them without shipping the
@@ -124,14 +140,12 @@ const fieldName = (column: string) => column.replaceAll('"', '');
 const differs = (column: string) => `o.${column} IS DISTINCT FROM w.${column}`;
 const allColumns = ['id', ...MIRRORED.map((c) => c.column), 'data_hash'];
 
-/** A row as the upsert reads it: id, the mirrored fields in MIRRORED_FIELDS order, then the hash. */
-type Row = unknown[];
-
-function toRow(car: Car, hash: string): Row {
-  const row: Row = [car.id];
+/** A row as the upsert reads it, as JSON: id, the mirrored fields in MIRRORED_FIELDS order, then the hash. */
+function rowJson(car: Car, hash: string): string {
+  const row: unknown[] = [car.id];
   for (const field of MIRRORED_FIELDS) row.push(car[field]);
   row.push(hash);
-  return row;
+  return JSON.stringify(row);
 }
 
 // Rows arrive as one JSON array of arrays, read as jsonb: PostgreSQL parses it once and reads each field
@@ -215,21 +229,23 @@ export async function committedCursor(pool: Pool, runId: string, activity: strin
 export async function writePage(pool: Pool, page: PageWrite): Promise<PageCounts> {
   return inDatabase('writing a page', () =>
     inTransaction(pool, async (client) => {
-      const { records } = page;
-      const changedIds = records.length
-        ? new Set(
-            (await client.query<{ id: number | string }>(CHANGED_IDS_SQL, [records.map((r) => r.id), records.map((r) => r.hash)])).rows.map((r) =>
-              Number(r.id),
-            ),
-          )
+      const { ids, hashes, received } = page.records;
+      const changedIds = ids.length
+        ? new Set((await client.query<{ id: number | string }>(CHANGED_IDS_SQL, [arrayLiteral(ids), arrayLiteral(hashes)])).rows.map((r) => Number(r.id)))
         : new Set<number>();
-      const rows: Row[] = [];
+      const rows: string[] = [];
       const rejects = [...page.rejects];
-      for (const { id, hash, record } of records) {
-        if (!changedIds.has(id)) continue;
+      for (let i = 0; i < ids.length; i++) {
+        if (!changedIds.has(ids[i])) continue;
+        const record = received[i];
+        // A plain car is stored as received: its row is its id, the fields its hash covers, and the hash.
+        if (typeof record === 'string') {
+          rows.push(`[${ids[i]},${record.slice(1, -1)},"${hashes[i]}"]`);
+          continue;
+        }
         const check = checkRecord(record);
-        if (check.ok) rows.push(toRow(check.car, hash));
-        else rejects.push({ carId: id, payload: record, reasons: check.reasons });
+        if (check.ok) rows.push(rowJson(check.car, hashes[i]));
+        else rejects.push({ carId: ids[i], payload: record, reasons: check.reasons });
       }
       let inserted = 0;
       let updated = 0;
@@ -247,18 +263,18 @@ export async function writePage(pool: Pool, page: PageWrite): Promise<PageCounts
       }
       if (page.coverage) {
         const { afterId, throughId, makes } = page.coverage;
-        await client.query(CANDIDATES_SQL, [page.runId, afterId, throughId, page.seenIds, makes]);
+        await client.query(CANDIDATES_SQL, [page.runId, afterId, throughId, arrayLiteral(page.seenIds), makes]);
       }
       if (page.anomaly !== null) await client.query(ANOMALY_SQL, [page.runId, page.anomaly]);
       if (page.withdrawSeen) {
-        await client.query('DELETE FROM sync_removal_candidates WHERE run_id = $1 AND car_id = ANY($2::bigint[])', [page.runId, page.seenIds]);
+        await client.query('DELETE FROM sync_removal_candidates WHERE run_id = $1 AND car_id = ANY($2::bigint[])', [page.runId, arrayLiteral(page.seenIds)]);
       }
       const counts: PageCounts = {
         pages: 1,
-        carsSeen: records.length + page.rejects.length,
+        carsSeen: ids.length + page.rejects.length,
         inserted,
         updated,
-        unchanged: records.length - changedIds.size,
+        unchanged: ids.length - changedIds.size,
         rejected: rejects.length,
         retries: 0,
         anomalies: page.anomaly === null ? 0 : 1,
@@ -279,8 +295,8 @@ async function inDatabase<T>(what: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
-async function upsertRows(client: PoolClient, runId: string, rows: Row[]): Promise<{ inserted: number; updated: number }> {
-  const result = await client.query<{ inserted: string; written: string }>(UPSERT_SQL, [JSON.stringify(rows), runId]);
+async function upsertRows(client: PoolClient, runId: string, rows: string[]): Promise<{ inserted: number; updated: number }> {
+  const result = await client.query<{ inserted: string; written: string }>(UPSERT_SQL, [`[${rows.join(',')}]`, runId]);
   const inserted = Number(result.rows[0].inserted);
   return { inserted, updated: Number(result.rows[0].written) - inserted };
 }

@@ -4,7 +4,7 @@ import { addCounts, ZERO_COUNTS, type IdRange, type ListingFilter, type PageResu
 import type { Tuning } from '../tuning';
 import type { ActivityDeps } from './deps';
 import { checkPage, type CheckedPage } from './page-contract';
-import { classifyRecords, committedCursor, writePage, type Cursor } from './page-writer';
+import { classifyRecords, committedCursor, writePage, type Cursor, type PageRecords } from './page-writer';
 import { withRetryDelay } from '../backoff';
 
 /** The worker sends heartbeats at most once a second (maxHeartbeatThrottleInterval); each may bring a cancellation. */
@@ -88,11 +88,15 @@ export function createSyncPages({ pool, api, limiter, metrics }: ActivityDeps) {
     }
   };
 
-  /** Waits for a rate-limit slot, then fetches and checks the page after `afterId`. */
+  /**
+   * Waits for a rate-limit slot, then fetches and checks the page after `afterId`, and hashes its
+   * records as received (the writer validates only those new or changed since stored).
+   */
   async function fetchPage({ runId, range: { maxId }, filter, tuning }: SyncPagesInput, afterId: number, signal: AbortSignal): Promise<FetchedPage> {
     await limiter.acquire({ runId, requestsPerSecond: tuning.requestsPerSecond, lanes: tuning.concurrency, signal });
     const range = { afterId, maxId };
-    return { from: afterId, ...checkPage(range, tuning.pageSize, await api.fetchPage({ perPage: tuning.pageSize, afterId, maxId, ...filter })) };
+    const { records, ...checked } = checkPage(range, tuning.pageSize, await api.fetchPage({ perPage: tuning.pageSize, afterId, maxId, ...filter }));
+    return { from: afterId, ...checked, ...classifyRecords(records) };
   }
 
   /** Starts fetching the page after `afterId`, to be awaited, or discarded: its wait for a slot ends then, and a request already sent is awaited. */
@@ -117,11 +121,7 @@ export function createSyncPages({ pool, api, limiter, metrics }: ActivityDeps) {
     from: Cursor,
     page: FetchedPage,
   ): Promise<Cursor> {
-    const { afterId, done } = page;
-
-    // Records are hashed as received; the writer validates only those new or changed since stored.
-    const { records, rejects, seenIds } = classifyRecords(page.records);
-
+    const { afterId, done, records, rejects, seenIds } = page;
     const counts = await writePage(pool, {
       runId,
       records,
@@ -145,8 +145,8 @@ export function createSyncPages({ pool, api, limiter, metrics }: ActivityDeps) {
   }
 }
 
-/** A checked page, and the cursor it was asked after. */
-type FetchedPage = CheckedPage & { from: number };
+/** A checked page with its records hashed, and the cursor it was asked after. */
+type FetchedPage = Omit<CheckedPage, 'records'> & PageRecords & { from: number };
 
 /** A page asked for ahead of its turn. */
 interface Prefetch {
