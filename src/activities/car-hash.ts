@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { MIRRORED_FIELDS } from '../car';
+import { MIRRORED_FIELDS, type Car } from '../car';
 
 /**
  * A record's mirrored fields as JSON, as received (before any cleaning), in MIRRORED_FIELDS order: what
@@ -13,6 +13,16 @@ export function mirroredJson(record: Readonly<Record<string, unknown>>): string 
   } catch {
     return null;
   }
+}
+
+/**
+ * mirroredJson of a plain car (see isPlainCar), whose every field is present: read by name, which
+ * costs a third less than reading by MIRRORED_FIELDS in a loop. record-hash.test.ts checks it against
+ * mirroredJson, so the order cannot drift from MIRRORED_FIELDS.
+ */
+export function plainMirroredJson(c: Car): string {
+  // prettier-ignore
+  return JSON.stringify([c.make, c.model, c.trim, c.year, c.price, c.currency, c.mileage_km, c.fuel, c.transmission, c.color, c.body_type, c.vin, c.location, c.lot_number, c.images, c.status, c.listed_at, c.updated_at]);
 }
 
 /**

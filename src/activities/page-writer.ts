@@ -3,7 +3,7 @@ import { MIRRORED_FIELDS, type Car, type MirroredField } from '../car';
 import { addCounts, type PageCounts } from '../sync-types';
 import { inTransaction } from '../db/transaction';
 import { DatabaseError } from '../errors';
-import { hashOfMirrored, mirroredJson, payloadHash } from './car-hash';
+import { hashOfMirrored, mirroredJson, payloadHash, plainMirroredJson } from './car-hash';
 import { checkRecord, isPlainCar, storablePayload, usableId } from './car-schema';
 
 export interface Reject {
@@ -88,14 +88,15 @@ export function classifyRecords(data: readonly unknown[]): PageRecords {
       rejects.push({ carId: id, payload: record, reasons: ['id: appears twice on one page'] });
     } else {
       seenIds.add(id);
-      const json = mirroredJson(record as Record<string, unknown>);
+      const plain = isPlainCar(record);
+      const json = plain ? plainMirroredJson(record) : mirroredJson(record as Record<string, unknown>);
       if (json === null) {
         rejects.push({ carId: id, payload: record, reasons: ['record: nested too deeply to serialise'] });
         continue;
       }
       records.ids.push(id);
       records.hashes.push(hashOfMirrored(json));
-      records.received.push(isPlainCar(record) ? json : (record as Record<string, unknown>));
+      records.received.push(plain ? json : (record as Record<string, unknown>));
     }
   }
   return { records, rejects, seenIds };

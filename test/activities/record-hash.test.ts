@@ -1,5 +1,5 @@
-import { recordHash } from '../../src/activities/car-hash';
-import { checkRecord } from '../../src/activities/car-schema';
+import { mirroredJson, plainMirroredJson, recordHash } from '../../src/activities/car-hash';
+import { checkRecord, isPlainCar } from '../../src/activities/car-schema';
 import { Dataset } from '../../src/simulator/dataset';
 
 /** The page writer skips validating records whose hash matches the stored row: that must be safe. */
@@ -40,5 +40,12 @@ describe('recordHash', () => {
     for (const [field, value] of Object.entries(changes)) {
       expect(recordHash({ ...car, [field]: value })).not.toBe(recordHash(car));
     }
+  });
+
+  it('reads a plain car by name exactly as by MIRRORED_FIELDS', () => {
+    const records = new Dataset({ seed: 6, size: 5000 }).validCars() as unknown[];
+    const plain = records.filter((record) => isPlainCar(record));
+    expect(plain.length).toBeGreaterThan(4000);
+    for (const record of plain) expect(plainMirroredJson(record)).toBe(mirroredJson(record as unknown as Record<string, unknown>));
   });
 });
