@@ -307,6 +307,13 @@ async function inDatabase<T>(what: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
+    const { code, constraint } = err as { code?: string; constraint?: string };
+    // New cars are inserted without ON CONFLICT (see UPSERT_SQL): only a concurrent write of the same page gets here.
+    if (code === '23505' && constraint === 'cars_pkey') {
+      throw new DatabaseError(
+        `database refused ${what}: another attempt at the same page, still running past its timeout, inserted the same new cars first; the page is retried`,
+      );
+    }
     throw new DatabaseError(`database failed ${what}: ${err instanceof Error ? err.message : String(err)}; check DATABASE_URL and the database server`);
   }
 }
