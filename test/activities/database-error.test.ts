@@ -2,7 +2,7 @@ import { Pool } from 'pg';
 import { classifyRecords, committedCursor, writePage } from '../../src/activities/page-writer';
 import { DatabaseError, isNonRetryable } from '../../src/errors';
 import { Dataset } from '../../src/simulator/dataset';
-import { ZERO_COUNTS } from '../../src/sync-types';
+import { pageWrite } from '../helpers/page-write';
 import { migratedDatabase, type FreshDatabase } from '../helpers/servers';
 import { waitFor } from '../helpers/wait';
 
@@ -10,74 +10,38 @@ import { waitFor } from '../helpers/wait';
 describe('a database that refuses a page', () => {
   let db: FreshDatabase;
   let pool: Pool;
+  // Each test puts back what it breaks: dropping a database per test would cut a connection the pool has just let go.
   beforeAll(async () => {
     db = await migratedDatabase('database_error');
-    pool = new Pool({ connectionString: db.url, max: 2 });
-  });
-  afterAll(async () => {
-    await pool?.end();
-    await db?.drop();
-  });
-
-  it('fails the write as a retryable DatabaseError that names the database', async () => {
-    await pool.query(`CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no space left (test)'; END $$`);
-    await pool.query('CREATE TRIGGER refuse BEFORE INSERT ON cars FOR EACH ROW EXECUTE FUNCTION refuse()');
-    const page = classifyRecords(new Dataset({ seed: 3, size: 10, invalidShare: 0 }).validCars());
-    const write = writePage(pool, {
-      runId: 'db-run',
-      records: page.records,
-      rejects: page.rejects,
-      batchSize: 1000,
-      seenIds: [...page.seenIds],
-      withdrawSeen: false,
-      anomaly: null,
-      cursor: { activity: 'db', afterId: 0, done: true, carried: ZERO_COUNTS },
-      // The page has no rejects to redact.
-      redact: (text) => text,
-    });
-    const err = await write.catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(DatabaseError);
-    expect(isNonRetryable(err)).toBe(false);
-    expect((err as DatabaseError).message).toMatch(/^database failed writing a page: no space left \(test\); check DATABASE_URL/);
-    expect((await pool.query('SELECT count(*)::int AS n FROM sync_page_cursors')).rows[0].n).toBe(0);
-  });
-
-  it('fails reading the cursor the same way', async () => {
-    await pool.query('ALTER TABLE sync_page_cursors RENAME TO sync_page_cursors_gone');
-    await expect(committedCursor(pool, 'db-run', 'db')).rejects.toMatchObject({
-      type: 'DatabaseError',
-      message: expect.stringContaining('reading the page cursor'),
-    });
-  });
-});
-
-/** New cars go in without ON CONFLICT: an attempt that outlived its timeout and its retry must not both record them. */
-describe('two attempts at the same page at once', () => {
-  let db: FreshDatabase;
-  let pool: Pool;
-  beforeAll(async () => {
-    db = await migratedDatabase('page_race');
     pool = new Pool({ connectionString: db.url, max: 4 });
   });
   afterAll(async () => {
     await pool?.end();
     await db?.drop();
   });
+  const page = classifyRecords(new Dataset({ seed: 3, size: 10, invalidShare: 0 }).validCars());
 
-  it('fails the later one as retryable, naming the race; its retry writes nothing and each car is recorded once', async () => {
-    const page = classifyRecords(new Dataset({ seed: 4, size: 10, invalidShare: 0 }).validCars());
-    const write = () =>
-      writePage(pool, {
-        runId: 'race-run',
-        records: page.records,
-        rejects: page.rejects,
-        batchSize: 1000,
-        seenIds: [...page.seenIds],
-        withdrawSeen: false,
-        anomaly: null,
-        cursor: { activity: 'race', afterId: 0, done: true, carried: ZERO_COUNTS },
-        redact: (text) => text,
-      });
+  it('fails the write as a retryable DatabaseError that names the database', async () => {
+    await pool.query(`CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no space left (test)'; END $$`);
+    await pool.query('CREATE TRIGGER refuse BEFORE INSERT ON cars FOR EACH ROW EXECUTE FUNCTION refuse()');
+    const err = await writePage(pool, pageWrite(page, 'db-run')).catch((e: unknown) => e);
+    await pool.query('DROP TRIGGER refuse ON cars');
+    expect(err).toBeInstanceOf(DatabaseError);
+    expect(isNonRetryable(err)).toBe(false);
+    expect((err as DatabaseError).message).toMatch(/^database failed writing a page: no space left \(test\); check DATABASE_URL/);
+    expect((await pool.query(`SELECT count(*)::int AS n FROM sync_page_cursors WHERE run_id = 'db-run'`)).rows[0].n).toBe(0);
+  });
+
+  it('fails reading the cursor the same way', async () => {
+    await pool.query('ALTER TABLE sync_page_cursors RENAME TO sync_page_cursors_gone');
+    const err = await committedCursor(pool, 'db-run', 'db').catch((e: unknown) => e);
+    await pool.query('ALTER TABLE sync_page_cursors_gone RENAME TO sync_page_cursors');
+    expect(err).toMatchObject({ type: 'DatabaseError', message: expect.stringContaining('reading the page cursor') });
+  });
+
+  // New cars go in without ON CONFLICT: an attempt that outlived its timeout and its retry must not both record them.
+  it('fails the later of two attempts at the same new cars as retryable, naming the race; its retry writes nothing', async () => {
+    const write = () => writePage(pool, pageWrite(page, 'race-run'));
     // The first attempt holds its transaction open at its cursor write until the test lets it go.
     await pool.query(`CREATE FUNCTION hold() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock(7); RETURN NEW; END $$`);
     await pool.query('CREATE TRIGGER hold BEFORE INSERT ON sync_page_cursors FOR EACH ROW EXECUTE FUNCTION hold()');

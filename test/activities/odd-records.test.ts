@@ -4,7 +4,7 @@ import { createCarsApi } from '../../src/activities/cars-api';
 import { MAX_PAYLOAD_DEPTH, MAX_TEXT_LENGTH } from '../../src/activities/car-schema';
 import { classifyRecords, writePage } from '../../src/activities/page-writer';
 import { Dataset } from '../../src/simulator/dataset';
-import { ZERO_COUNTS } from '../../src/sync-types';
+import { pageWrite } from '../helpers/page-write';
 import { migratedDatabase, type FreshDatabase } from '../helpers/servers';
 
 types.setTypeParser(types.builtins.INT8, Number);
@@ -68,18 +68,7 @@ describe('a page with odd records', () => {
     const data = [...Object.values(stored), ...Object.values(rejected), ...elements];
     const page = classifyRecords(data);
     expect(page.seenIds.size).toBe(Object.keys(stored).length + Object.keys(rejected).length);
-    const write = () =>
-      writePage(pool, {
-        runId: 'odd-run',
-        records: page.records,
-        rejects: page.rejects,
-        batchSize: 1000,
-        seenIds: [...page.seenIds],
-        withdrawSeen: false,
-        anomaly: null,
-        cursor: { activity: 'odd', afterId: 100, done: true, carried: ZERO_COUNTS },
-        redact: api.redact,
-      });
+    const write = () => writePage(pool, pageWrite(page, 'odd-run', { redact: api.redact }));
 
     const first = await write();
     expect(first).toMatchObject({ carsSeen: data.length, inserted: Object.keys(stored).length, rejected: Object.keys(rejected).length + elements.length });
