@@ -46,5 +46,12 @@ export const WORKER_ENV = { MALLOC_ARENA_MAX: '2' } as const;
  */
 export const TSX_REQUIRE_HOOK = ['--require', 'tsx/cjs'] as const;
 
-/** `node` arguments (before the script) for a worker started from source. */
+/**
+ * No V8 heap flags: V8 lets the heap grow to several times what survives a full collection (46-48 MB
+ * live, 140-170 MB in use at the peak), and every flag that makes it collect sooner cost CPU. A node
+ * short of memory rather than CPU can set `NODE_OPTIONS=--heap-growing-percent=50` for the worker:
+ * about 270 MB at the peak for about 15% more worker CPU (docs/performance.md, "Not met").
+ *
+ * `node` arguments (before the script) for a worker started from source.
+ */
 export const WORKER_SOURCE_NODE_ARGS: readonly string[] = [...TSX_REQUIRE_HOOK];
