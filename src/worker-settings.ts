@@ -49,8 +49,9 @@ export const TSX_REQUIRE_HOOK = ['--require', 'tsx/cjs'] as const;
 /**
  * No V8 heap flags: V8 lets the heap grow to several times what survives a full collection (46-48 MB
  * live, 140-170 MB in use at the peak), and every flag that makes it collect sooner cost CPU. A node
- * short of memory rather than CPU can set `NODE_OPTIONS=--heap-growing-percent=50` for the worker:
- * about 270 MB at the peak for about 15% more worker CPU (docs/performance.md, "Not met").
+ * short of memory rather than CPU can start the worker with `node --heap-growing-percent=50` (node
+ * refuses it in NODE_OPTIONS): about 270 MB at the peak for about 15% more worker CPU
+ * (docs/performance.md, "Not met").
  *
  * `node` arguments (before the script) for a worker started from source.
  */
