@@ -40,7 +40,12 @@ const argsSchema = z.object({
     .string()
     .default(SCENARIOS.filter((s) => s !== 'scale').join(','))
     .transform((text) => text.split(',').map((s) => s.trim()))
-    .pipe(z.array(z.enum(SCENARIOS))),
+    .pipe(z.array(z.enum(SCENARIOS)))
+    // The re-syncs sample the cars the cold sync stored (the reads during the 2% re-sync pick among them).
+    .refine(
+      (list) => list.includes('cold') || !list.some((s) => s === 'unchanged' || s === 'changed'),
+      'unchanged and changed re-sync what cold synced: add cold',
+    ),
   json: z.string().optional(),
   /** Write the worker's V8 CPU profile into this folder (open it in Chrome DevTools). */
   cpuProf: z.string().optional(),
