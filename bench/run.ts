@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
@@ -20,12 +20,14 @@ import { naiveSync } from './naive';
 
 const ROOT = join(__dirname, '..');
 const SCENARIOS = ['cold', 'floor', 'unchanged', 'changed', 'ratelimited', 'naive', 'scale'] as const;
-const USAGE = `usage: npm run bench [-- --cars N --latency-ms MS --rate-limit RPS --naive-cars N --concurrency N --scenarios a,b --nice N --json FILE --cpu-prof DIR]
+const USAGE = `usage: npm run bench [-- --cars N --latency-ms MS --rate-limit RPS --naive-cars N --concurrency N --scenarios a,b --nice N --worker source|image --json FILE --cpu-prof DIR]
 
 Brings up PostgreSQL, the Temporal dev server, the simulator and a worker (each its own process),
 runs the scenarios one after the other in one run, and prints one table. --concurrency sets every
 sync's ranges at once (the worker's default otherwise). --nice sets the nice value of the worker,
-the simulator and the floor's process (10 by default, the worker's own default).
+the simulator and the floor's process (10 by default, the worker's own default). --worker image
+runs the worker as the Docker image does, compiled (into dist/) with a prebuilt workflow bundle;
+source (the default) runs it as \`npm run worker\` does.
 scenarios: ${SCENARIOS.join(', ')} (default: all but scale; scale adds a cold sync of 5x the cars;
 floor fetches and parses the listing over the same lanes and COPYs it into an unlogged table)`;
 
@@ -49,6 +51,8 @@ const argsSchema = z.object({
   json: z.string().optional(),
   /** Write the worker's V8 CPU profile into this folder (open it in Chrome DevTools). */
   cpuProf: z.string().optional(),
+  /** How the worker runs: from source as `npm run worker` runs it, or compiled with a prebuilt bundle as the Docker image runs it. */
+  worker: z.enum(['source', 'image']).default('source'),
 });
 
 interface Row {
@@ -164,6 +168,7 @@ async function main(): Promise<void> {
       json: { type: 'string' },
       'cpu-prof': { type: 'string' },
       nice: { type: 'string' },
+      worker: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -178,6 +183,7 @@ async function main(): Promise<void> {
     json: values.json,
     cpuProf: values['cpu-prof'],
     nice: values.nice,
+    worker: values.worker,
   });
   if (!parsed.success)
     throw new Error(parsed.error.issues.map((i) => `--${String(i.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`).join('; '));
@@ -227,13 +233,20 @@ async function main(): Promise<void> {
     cleanups.push(async () => rmSync(samplesDir, { recursive: true, force: true }));
     const samplesFile = join(samplesDir, 'worker-memory.jsonl');
     let worker: ChildProcess;
+    const bundleFile = join(samplesDir, 'workflow-bundle.js');
+    if (opts.worker === 'image') {
+      // What the Dockerfile does: compile src/ to dist/ (ignored by git), then bundle the workflows once.
+      execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+      execFileSync(process.execPath, ['dist/dev/bundle-workflows.js', bundleFile], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    }
     const startWorker = async () => {
       const taskQueue = 'car-sync-bench';
       // A new worker counts its GC pauses afresh.
       rmSync(samplesFile, { force: true });
-      // Started the way `npm run worker` starts it (src/worker-settings.ts), so its memory is the one measured.
+      // Started the way `npm run worker` or the image starts it (src/worker-settings.ts), so its memory is the one measured.
+      const image = opts.worker === 'image';
       worker = spawnTs(
-        'src/worker.ts',
+        image ? 'dist/worker.js' : 'src/worker.ts',
         [],
         {
           ...process.env,
@@ -247,8 +260,9 @@ async function main(): Promise<void> {
           CARSYNC_LOG_LEVEL: 'WARN',
           CARSYNC_WORKER_NICE: String(opts.nice),
           CARSYNC_MEMORY_SAMPLES: samplesFile,
+          ...(image ? { CARSYNC_WORKFLOW_BUNDLE: bundleFile } : {}),
         },
-        [...WORKER_SOURCE_NODE_ARGS, ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : [])],
+        [...(image ? [] : [...WORKER_SOURCE_NODE_ARGS]), ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : [])],
       );
       const current = worker;
       cleanups.push(() => stopProcess(current));
