@@ -4,6 +4,7 @@ import { addCounts, type PageCounts } from '../sync-types';
 import { inTransaction } from '../db/transaction';
 import { DatabaseError } from '../errors';
 import { hashOfMirrored, mirroredJson, payloadHash, plainMirroredJson } from './car-hash';
+import { PageRows, RowArray } from './page-rows';
 import { checkRecord, isPlainCar, storablePayload, usableId } from './car-schema';
 
 export interface Reject {
@@ -13,16 +14,18 @@ export interface Reject {
 }
 
 /**
- * A page's records with usable ids (the first with each id on its page), in page order, with the hashes
- * of their mirrored fields. For a plain car (see isPlainCar) `received` keeps only the JSON its hash was
- * taken of, which is also the middle of its upsert row; for any other record the record itself, validated
- * only if it is new or changed. A page's parsed records are not kept while it is written: their many small
- * objects would outlive the young generation, and old-space collections would grow with them.
+ * A page's records with usable ids (the first with each id on its page), in page order, hashed as
+ * received. A plain car (see isPlainCar) is kept only as its upsert row, off the V8 heap (see
+ * PageRows); any other record is kept as it is, validated only if it is new or changed. A page lives
+ * across several young-generation collections before its write, so whatever it keeps on the heap is
+ * promoted and waits for a full collection: its parsed records alone were about 20 objects a car.
  */
 export interface HashedRecords {
   ids: number[];
-  hashes: string[];
-  received: (string | Record<string, unknown>)[];
+  /** Each plain car's row, an empty row for any other record, and the lists of ids and hashes CHANGED_SQL reads. */
+  rows: PageRows;
+  /** The records that are not plain cars, by position on the page, with their hashes. */
+  others: Map<number, { record: Record<string, unknown>; hash: string }>;
 }
 
 export interface PageWrite {
@@ -67,7 +70,7 @@ export interface PageRecords {
   records: HashedRecords;
   rejects: Reject[];
   /** The ids of the page's records, valid or not. */
-  seenIds: Set<number>;
+  seenIds: number[];
 }
 
 /**
@@ -76,7 +79,10 @@ export interface PageRecords {
  * object, no usable id, a repeated id, nested too deeply to hash) is a reject with its reasons.
  */
 export function classifyRecords(data: readonly unknown[]): PageRecords {
-  const records: HashedRecords = { ids: [], hashes: [], received: [] };
+  const ids: number[] = [];
+  const hashes: string[] = [];
+  const rows = new PageRows();
+  const others: HashedRecords['others'] = new Map();
   const rejects: Reject[] = [];
   const seenIds = new Set<number>();
   for (const record of data) {
@@ -88,18 +94,25 @@ export function classifyRecords(data: readonly unknown[]): PageRecords {
       rejects.push({ carId: id, payload: record, reasons: ['id: appears twice on one page'] });
     } else {
       seenIds.add(id);
-      const plain = isPlainCar(record);
-      const json = plain ? plainMirroredJson(record) : mirroredJson(record as Record<string, unknown>);
-      if (json === null) {
-        rejects.push({ carId: id, payload: record, reasons: ['record: nested too deeply to serialise'] });
-        continue;
+      if (isPlainCar(record)) {
+        hashes.push(rows.addMirrored(id, plainMirroredJson(record)));
+      } else {
+        const json = mirroredJson(record as Record<string, unknown>);
+        if (json === null) {
+          rejects.push({ carId: id, payload: record, reasons: ['record: nested too deeply to serialise'] });
+          continue;
+        }
+        const hash = hashOfMirrored(json);
+        others.set(ids.length, { record: record as Record<string, unknown>, hash });
+        hashes.push(hash);
+        rows.addNone();
       }
-      records.ids.push(id);
-      records.hashes.push(hashOfMirrored(json));
-      records.received.push(plain ? json : (record as Record<string, unknown>));
+      ids.push(id);
     }
   }
-  return { records, rejects, seenIds };
+  rows.setLists(ids, hashes);
+  const records = { ids, rows, others };
+  return { records, rejects, seenIds: [...seenIds] };
 }
 
 /** A PostgreSQL array literal of integers or base64url hashes, neither of which needs quoting. */
@@ -108,10 +121,11 @@ function arrayLiteral(items: readonly (number | string)[]): string {
 }
 
 // Ids and hashes only: most pages of a re-sync are unchanged, and this answers them without shipping the
-// cars. The subquery looks each id up by primary key: written as a join, it was planned as a hash join
-// over all of `cars`, and a re-sync of 50k cars cost PostgreSQL 25 µs a car instead of 6.
-const CHANGED_IDS_SQL = `
-SELECT i.id FROM unnest($1::bigint[], $2::text[]) AS i(id, data_hash)
+// cars. It answers the changed records' positions on the page (from 1), in one array. The subquery looks
+// each id up by primary key: written as a join, it was planned as a hash join over all of `cars`, and a
+// re-sync of 50k cars cost PostgreSQL 25 µs a car instead of 6.
+const CHANGED_SQL = `
+SELECT array_agg(i.n::int) AS changed FROM unnest($1::text::bigint[], $2::text::text[]) WITH ORDINALITY AS i(id, data_hash, n)
 WHERE (SELECT c.data_hash FROM cars c WHERE c.id = i.id AND c.removed_at IS NULL) IS DISTINCT FROM i.data_hash`;
 
 /** Each mirrored field's column in `cars` (`updated_at` is stored as `source_updated_at`) and its type. */
@@ -151,9 +165,9 @@ function rowJson(car: Car, hash: string): string {
   return JSON.stringify(row);
 }
 
-// Rows arrive as one JSON array of arrays, read as jsonb: PostgreSQL parses it once and reads each field
+// Rows arrive as one JSON array of arrays (see RowArray), read as jsonb: PostgreSQL parses it once and reads each field
 // by position, in under half the time json_to_recordset takes to read objects (as json, each field read
-// would parse its row again). Receives only the rows CHANGED_IDS_SQL picked, so unchanged cars are
+// would parse its row again). Receives only the rows CHANGED_SQL picked, so unchanged cars are
 // neither written nor locked, and records each write in car_changes. Every part of one statement reads
 // the same snapshot: `paired` holds each row beside its stored version (nulls for a new car) as it was
 // before the upsert. The changes and counts read `paired` rather than the writes' RETURNING, which
@@ -163,7 +177,7 @@ WITH incoming AS (
   SELECT (r->>0)::bigint AS id,
     ${MIRRORED.map((c, i) => (c.type === 'jsonb' ? `r->${i + 1} AS ${c.column}` : `(r->>${i + 1})::${c.type} AS ${c.column}`)).join(', ')},
     r->>${MIRRORED.length + 1} AS data_hash
-  FROM jsonb_array_elements($1::jsonb) AS r
+  FROM jsonb_array_elements($1::text::jsonb) AS r
 ),
 paired AS (
   SELECT i.*, o.id AS old_id, o.removed_at AS old_removed_at, ${MIRRORED.map((c) => `o.${c.column} AS ${stored(c.column)}`).join(', ')}
@@ -245,30 +259,43 @@ export async function committedCursor(pool: Pool, runId: string, activity: strin
 export async function writePage(pool: Pool, page: PageWrite): Promise<PageCounts> {
   return inDatabase('writing a page', () =>
     inTransaction(pool, async (client) => {
-      const { ids, hashes, received } = page.records;
-      const changedIds = ids.length
-        ? new Set((await client.query<{ id: number | string }>(CHANGED_IDS_SQL, [arrayLiteral(ids), arrayLiteral(hashes)])).rows.map((r) => Number(r.id)))
-        : new Set<number>();
-      const rows: string[] = [];
+      const { ids, rows, others } = page.records;
+      const changed = ids.length
+        ? ((await client.query<{ changed: number[] | null }>(CHANGED_SQL, [rows.idList(), rows.hashList()])).rows[0].changed ?? [])
+        : [];
+      const isChanged = new Uint8Array(ids.length);
+      for (const n of changed) isChanged[n - 1] = 1;
+      const changedCount = changed.length;
       const rejects = [...page.rejects];
-      for (let i = 0; i < ids.length; i++) {
-        if (!changedIds.has(ids[i])) continue;
-        const record = received[i];
-        // A plain car is stored as received: its row is its id, the fields its hash covers, and the hash.
-        if (typeof record === 'string') {
-          rows.push(`[${ids[i]},${record.slice(1, -1)},"${hashes[i]}"]`);
-          continue;
-        }
-        const check = checkRecord(record);
-        if (check.ok) rows.push(rowJson(check.car, hashes[i]));
-        else rejects.push({ carId: ids[i], payload: record, reasons: check.reasons });
-      }
       let inserted = 0;
       let updated = 0;
-      for (let start = 0; start < rows.length; start += page.batchSize) {
-        const counts = await upsertRows(client, page.runId, rows.slice(start, start + page.batchSize));
+      const batch = new RowArray();
+      const upsert = async () => {
+        const counts = await upsertRows(client, page.runId, batch.json());
+        batch.clear();
         inserted += counts.inserted;
         updated += counts.updated;
+      };
+      try {
+        for (let i = 0; i < ids.length; i++) {
+          if (!isChanged[i]) continue;
+          const other = others.get(i);
+          // A plain car is stored as received: its row is its id, the fields its hash covers, and the hash.
+          if (other === undefined) {
+            batch.add(rows.row(i));
+          } else {
+            const check = checkRecord(other.record);
+            if (!check.ok) {
+              rejects.push({ carId: ids[i], payload: other.record, reasons: check.reasons });
+              continue;
+            }
+            batch.add(rowJson(check.car, other.hash));
+          }
+          if (batch.count === page.batchSize) await upsert();
+        }
+        if (batch.count > 0) await upsert();
+      } finally {
+        batch.release();
       }
       if (rejects.length > 0) {
         const rejectRows = rejects.map((r) => {
@@ -290,7 +317,7 @@ export async function writePage(pool: Pool, page: PageWrite): Promise<PageCounts
         carsSeen: ids.length + page.rejects.length,
         inserted,
         updated,
-        unchanged: ids.length - changedIds.size,
+        unchanged: ids.length - changedCount,
         rejected: rejects.length,
         retries: 0,
         anomalies: page.anomaly === null ? 0 : 1,
@@ -318,8 +345,8 @@ async function inDatabase<T>(what: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
-async function upsertRows(client: PoolClient, runId: string, rows: string[]): Promise<{ inserted: number; updated: number }> {
-  const result = await client.query<{ inserted: string; written: string }>(UPSERT_SQL, [`[${rows.join(',')}]`, runId]);
+async function upsertRows(client: PoolClient, runId: string, rows: Buffer): Promise<{ inserted: number; updated: number }> {
+  const result = await client.query<{ inserted: string; written: string }>(UPSERT_SQL, [rows, runId]);
   const inserted = Number(result.rows[0].inserted);
   return { inserted, updated: Number(result.rows[0].written) - inserted };
 }

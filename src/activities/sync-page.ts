@@ -65,7 +65,11 @@ export function createSyncPages({ pool, api, limiter, metrics }: ActivityDeps) {
           // A paced lane holds its place in the rate limiter's queue while it writes: its slot is not lost.
           const more = !page.done && !context.cancellationSignal.aborted && Date.now() < deadline;
           if (more && limiter.paces(input.tuning.requestsPerSecond)) ahead = prefetch(input, page.afterId, context.cancellationSignal);
-          cursor = await writeFetched(input, activity, cursor, page);
+          try {
+            cursor = await writeFetched(input, activity, cursor, page);
+          } finally {
+            page.records.rows.release();
+          }
         } catch (err) {
           await ahead?.discard();
           ahead = undefined;
@@ -109,7 +113,7 @@ export function createSyncPages({ pool, api, limiter, metrics }: ActivityDeps) {
       page,
       discard: async () => {
         stop.abort();
-        await page.catch(() => undefined);
+        (await page.catch(() => undefined))?.records.rows.release();
       },
     };
   }
@@ -127,7 +131,7 @@ export function createSyncPages({ pool, api, limiter, metrics }: ActivityDeps) {
       records,
       rejects,
       batchSize: tuning.batchSize,
-      seenIds: [...seenIds],
+      seenIds,
       // A page that broke the contract proves nothing: no car is taken for delisted on its word.
       coverage: trackRemovals && page.coverage ? { afterId: page.from, throughId: page.coverage.throughId, makes: filter.makes ?? null } : undefined,
       anomaly: page.violation,

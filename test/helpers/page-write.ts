@@ -8,7 +8,7 @@ export function pageWrite(page: PageRecords, runId: string, overrides: Partial<P
     records: page.records,
     rejects: page.rejects,
     batchSize: 1000,
-    seenIds: [...page.seenIds],
+    seenIds: page.seenIds,
     withdrawSeen: false,
     anomaly: null,
     cursor: { activity: runId, afterId: 0, done: true, carried: ZERO_COUNTS },
