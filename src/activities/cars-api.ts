@@ -1,6 +1,5 @@
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import { Agent, request } from 'undici';
 import { DEFAULT_MAX_RESPONSE_BYTES } from '../config';
 import { errorForStatus, UpstreamNetworkError, type RetryAfter } from '../errors';
@@ -11,8 +10,6 @@ import { pageSchema, type Page } from './car-schema';
 const MAX_WINDOW_SECONDS = 3600;
 /** An error answer is read this far: enough for its message, never a gateway's megabytes. */
 const ERROR_BODY_BYTES = 64 * 1024;
-/** Gunzip's output chunk: a page is hundreds of KiB, and at the default 16 KiB each chunk's overhead showed in profiles. */
-const GUNZIP_CHUNK_BYTES = 128 * 1024;
 /** The most upstream text an error message quotes. */
 const MAX_DETAIL_CHARS = 500;
 /**
@@ -199,32 +196,30 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
 const JSON_CONTENT_TYPE = /^\s*application\/([\w.-]+\+)?json\s*(;|$)/i;
 
 /**
- * Reads a body, gunzipping it as it arrives, and abandons the request (closing its connection) as
- * soon as more than `limit` bytes have come out, answering null: a gzip bomb or an endless body
- * never holds more.
+ * Reads a body, and gunzips it once whole, answering null as soon as more than `limit` bytes have come
+ * in or would come out (the request is abandoned, closing its connection): a gzip bomb or an endless
+ * body never holds more. Gunzipped in one go, the page's text is garbage before the next young-generation
+ * collection; gunzipped as it arrived, its pieces outlived a collection or two and waited for a full one.
  */
 async function readBody(body: Readable, gzipped: boolean, limit: number): Promise<Buffer | null> {
   const chunks: Buffer[] = [];
   let size = 0;
-  // Set before the throw: the pipeline may report the streams' abort instead of the error that caused it.
-  let over = false;
-  const collect = async (decoded: AsyncIterable<Buffer>) => {
-    for await (const chunk of decoded) {
-      size += chunk.length;
-      if (size > limit) {
-        over = true;
-        throw new Error('body over its limit');
-      }
-      chunks.push(chunk);
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      body.destroy();
+      return null;
     }
-  };
-  try {
-    await (gzipped ? pipeline(body, createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES }), collect) : pipeline(body, collect));
-  } catch (err) {
-    if (!over) throw err;
-    return null;
+    chunks.push(chunk);
   }
-  return Buffer.concat(chunks);
+  const whole = Buffer.concat(chunks, size);
+  if (!gzipped) return whole;
+  try {
+    return gunzipSync(whole, { maxOutputLength: limit });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return null;
+    throw err;
+  }
 }
 
 /**
