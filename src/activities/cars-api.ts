@@ -1,9 +1,10 @@
 import type { Readable } from 'node:stream';
+import { isAscii } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
 import { Agent, request } from 'undici';
 import { DEFAULT_MAX_RESPONSE_BYTES } from '../config';
 import { errorForStatus, UpstreamNetworkError, type RetryAfter } from '../errors';
-import { redact } from '../redact';
+import { redactor } from '../redact';
 import { pageSchema, type Page } from './car-schema';
 
 /** The longest rate-limit window taken from `X-RateLimit-Reset`. */
@@ -73,6 +74,7 @@ export function createCarsApi(options: CarsApiOptions): CarsApi {
     'accept-encoding': 'gzip',
   };
 
+  const redact = redactor([options.key]);
   let advertisedLimit: number | null = null;
   let windowSeconds = 0;
   /**
@@ -138,7 +140,8 @@ export function createCarsApi(options: CarsApiOptions): CarsApi {
     }
     let json: unknown;
     try {
-      json = JSON.parse(body.toString('utf8'));
+      // Nearly every page is ASCII, which read as Latin-1 is the same text, decoded at a fraction of UTF-8's cost.
+      json = JSON.parse(body.toString(isAscii(body) ? 'latin1' : 'utf8'));
     } catch {
       throw new UpstreamNetworkError(`${where} answered 200 with a body that is not JSON (${body.length} bytes, possibly truncated)`);
     }
@@ -152,7 +155,7 @@ export function createCarsApi(options: CarsApiOptions): CarsApi {
 
   /** Upstream text as it may enter an error: without the key or anything like a credential, one short plain line. */
   function upstreamText(text: string, maxLength = MAX_DETAIL_CHARS): string {
-    const plain = redact(text, [options.key])
+    const plain = redact(text)
       .replace(/[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, ' ')
       .replace(/\s+/g, ' ')
       .trim();
@@ -182,7 +185,7 @@ export function createCarsApi(options: CarsApiOptions): CarsApi {
   return {
     fetchPage,
     advertisedLimit: () => (advertisedLimit === null ? null : { limit: advertisedLimit, windowSeconds }),
-    redact: (text) => redact(text, [options.key]),
+    redact,
     close: () => dispatcher.close(),
   };
 }
