@@ -14,6 +14,7 @@ import { ConfigurationError, loadWorkerConfig, temporalConnectionOptions, type W
 import { pendingMigrations } from './db/migrate';
 import { jsonLogger } from './logging';
 import { sampleMemory } from './memory-samples';
+import { limitWorkflowThread } from './workflow-thread';
 import {
   DATABASE_POOL_SIZE,
   MAX_CACHED_WORKFLOWS,
@@ -50,6 +51,7 @@ export async function buildWorker(config: WorkerConfig, options: Pick<WorkerOpti
   try {
     if (!options.workflowBundle) bundleDir = mkdtempSync(join(tmpdir(), 'carsync-workflows-'));
     const workflowBundle = options.workflowBundle ?? { codePath: await bundleInChildProcess(bundleDir!) };
+    limitWorkflowThread();
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
