@@ -22,14 +22,14 @@ describe('the worker and the schema', () => {
     });
 
   it('refuses to start without migrations, and behind them', async () => {
-    await expect(buildWorker(config())).rejects.toThrow(/lacks migration\(s\) 001_init\.sql, .*006_changes_and_freshness\.sql: run `npm run db:migrate`/);
+    await expect(buildWorker(config())).rejects.toThrow(/lacks migration\(s\) 001_init\.sql, .*007_listed_hashes\.sql: run `npm run db:migrate`/);
     const pool = new Pool({ connectionString: db.url, max: 1 });
     try {
       await migrate(pool);
-      await pool.query(`DELETE FROM schema_migrations WHERE version = '006_changes_and_freshness.sql'`);
+      await pool.query(`DELETE FROM schema_migrations WHERE version = '007_listed_hashes.sql'`);
     } finally {
       await pool.end();
     }
-    await expect(buildWorker(config())).rejects.toThrow(/lacks migration\(s\) 006_changes_and_freshness\.sql: run `npm run db:migrate`/);
+    await expect(buildWorker(config())).rejects.toThrow(/lacks migration\(s\) 007_listed_hashes\.sql: run `npm run db:migrate`/);
   });
 });
