@@ -20,14 +20,16 @@ import { naiveSync } from './naive';
 
 const ROOT = join(__dirname, '..');
 const SCENARIOS = ['cold', 'floor', 'unchanged', 'changed', 'ratelimited', 'naive', 'scale'] as const;
-const USAGE = `usage: npm run bench [-- --cars N --latency-ms MS --rate-limit RPS --naive-cars N --concurrency N --scenarios a,b --nice N --worker source|image --json FILE --cpu-prof DIR]
+const USAGE = `usage: npm run bench [-- --cars N --latency-ms MS --rate-limit RPS --naive-cars N --concurrency N --scenarios a,b --nice N --worker source|image --worker-node-args ARGS --json FILE --cpu-prof DIR]
 
 Brings up PostgreSQL, the Temporal dev server, the simulator and a worker (each its own process),
 runs the scenarios one after the other in one run, and prints one table. --concurrency sets every
 sync's ranges at once (the worker's default otherwise). --nice sets the nice value of the worker,
 the simulator and the floor's process (10 by default, the worker's own default). --worker image
 runs the worker as the Docker image does, compiled (into dist/) with a prebuilt workflow bundle;
-source (the default) runs it as \`npm run worker\` does.
+source (the default) runs it as \`npm run worker\` does. --worker-node-args adds node arguments
+(space-separated, such as V8 heap flags: --worker-node-args=--max-old-space-size=96) to the worker's
+command line, to measure what they trade.
 scenarios: ${SCENARIOS.join(', ')} (default: all but scale; scale adds a cold sync of 5x the cars;
 floor fetches and parses the listing over the same lanes and COPYs it into an unlogged table)`;
 
@@ -53,6 +55,11 @@ const argsSchema = z.object({
   cpuProf: z.string().optional(),
   /** How the worker runs: from source as `npm run worker` runs it, or compiled with a prebuilt bundle as the Docker image runs it. */
   worker: z.enum(['source', 'image']).default('source'),
+  workerNodeArgs: z
+    .string()
+    .default('')
+    .transform((text) => text.split(' ').filter(Boolean))
+    .refine((args) => args.every((arg) => arg.startsWith('--')), 'node options only, each starting with --, as in --worker-node-args=--max-old-space-size=96'),
 });
 
 interface Row {
@@ -169,6 +176,7 @@ async function main(): Promise<void> {
       'cpu-prof': { type: 'string' },
       nice: { type: 'string' },
       worker: { type: 'string' },
+      'worker-node-args': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -184,6 +192,7 @@ async function main(): Promise<void> {
     cpuProf: values['cpu-prof'],
     nice: values.nice,
     worker: values.worker,
+    workerNodeArgs: values['worker-node-args'],
   });
   if (!parsed.success)
     throw new Error(parsed.error.issues.map((i) => `--${String(i.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`).join('; '));
@@ -262,7 +271,7 @@ async function main(): Promise<void> {
           CARSYNC_MEMORY_SAMPLES: samplesFile,
           ...(image ? { CARSYNC_WORKFLOW_BUNDLE: bundleFile } : {}),
         },
-        [...(image ? [] : [...WORKER_SOURCE_NODE_ARGS]), ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : [])],
+        [...opts.workerNodeArgs, ...(image ? [] : [...WORKER_SOURCE_NODE_ARGS]), ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : [])],
       );
       const current = worker;
       cleanups.push(() => stopProcess(current));
