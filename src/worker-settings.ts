@@ -6,9 +6,9 @@
  */
 
 /**
- * Page activities at once. Each in-flight page holds its body, the parsed records and the rows for
- * PostgreSQL (about 5 MB at 1000 cars), and a run's lanes (8 by default) are what keep the cores busy:
- * 16 slots leave room for planning and closing beside two runs' lanes, and bound the pages in memory.
+ * Page activities at once. Each in-flight page holds its rows in a pooled buffer (about 1 MB at 1000
+ * cars, see page-rows.ts), and a run's lanes (8 by default) are what keep the cores busy: 16 slots
+ * leave room for planning and closing beside two runs' lanes, and bound the pages in memory.
  */
 export const MAX_CONCURRENT_ACTIVITIES = 16;
 
@@ -55,11 +55,10 @@ export const WORKER_ENV = { MALLOC_ARENA_MAX: '2' } as const;
 export const TSX_REQUIRE_HOOK = ['--require', 'tsx/cjs'] as const;
 
 /**
- * No V8 heap flags: V8 lets the heap grow to several times what survives a full collection (46-48 MB
- * live, 140-170 MB in use at the peak), and every flag that makes it collect sooner cost CPU. A node
- * short of memory rather than CPU can start the worker with `node --heap-growing-percent=50` (node
- * refuses it in NODE_OPTIONS): about 270 MB at the peak for about 15% more worker CPU
- * (docs/performance.md, "Not met").
+ * No V8 heap flags: V8 lets old space grow to two or three times what survives a full collection
+ * (about 45 MB), and every flag that makes it collect sooner cost CPU. A node short of memory rather
+ * than CPU can set `NODE_OPTIONS=--max-old-space-size=96`: about 240 MB at the peak instead of 250-290,
+ * for 6-16% more worker CPU (docs/performance.md, "Not met"). A lower cap risks "heap out of memory".
  *
  * `node` arguments (before the script) for a worker started from source.
  */
