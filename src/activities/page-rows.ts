@@ -31,6 +31,11 @@ function give(buffer: Buffer): void {
   if (free.length < MAX_FREE && buffer.length <= MAX_KEPT_BYTES) free.push(buffer);
 }
 
+/** A PostgreSQL array literal of integers or base64url hashes, neither of which needs quoting. */
+export function arrayLiteral(items: readonly (number | string)[]): string {
+  return `{${items.join(',')}}`;
+}
+
 /** UTF-8 takes at most 3 bytes per UTF-16 code unit. */
 const maxBytes = (text: string) => text.length * 3;
 
@@ -128,9 +133,9 @@ export class PageRows {
   setLists(ids: readonly number[], hashes: readonly string[]): void {
     const { bytes } = this;
     const start = bytes.length;
-    bytes.write(`{${ids.join(',')}}`);
+    bytes.write(arrayLiteral(ids));
     const middle = bytes.length;
-    bytes.write(`{${hashes.join(',')}}`);
+    bytes.write(arrayLiteral(hashes));
     this.lists = [start, middle, bytes.length];
   }
 

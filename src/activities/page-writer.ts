@@ -4,7 +4,7 @@ import { addCounts, type PageCounts } from '../sync-types';
 import { inTransaction } from '../db/transaction';
 import { DatabaseError } from '../errors';
 import { hashOfMirrored, mirroredJson, payloadHash, plainMirroredJson } from './car-hash';
-import { PageRows, RowArray } from './page-rows';
+import { arrayLiteral, PageRows, RowArray } from './page-rows';
 import { checkRecord, isPlainCar, storablePayload, usableId } from './car-schema';
 
 export interface Reject {
@@ -113,11 +113,6 @@ export function classifyRecords(data: readonly unknown[]): PageRecords {
   rows.setLists(ids, hashes);
   const records = { ids, rows, others };
   return { records, rejects, seenIds: [...seenIds] };
-}
-
-/** A PostgreSQL array literal of integers or base64url hashes, neither of which needs quoting. */
-function arrayLiteral(items: readonly (number | string)[]): string {
-  return `{${items.join(',')}}`;
 }
 
 // Ids and hashes only: most pages of a re-sync are unchanged, and this answers them without shipping the
