@@ -1,6 +1,5 @@
-import { Pool } from 'pg';
 import { createRateLimiter } from '../../src/activities/rate-limiter';
-import { migratedDatabase, type FreshDatabase } from '../helpers/servers';
+import { databaseForTests } from '../helpers/servers';
 
 /** One request a second: a slot is a second apart, and waits are long enough to abandon. */
 const RATE = 1;
@@ -8,25 +7,18 @@ const SPACING_MS = 1000 / RATE;
 const LANES = 4;
 
 describe('a request that stops waiting for its rate-limit slot', () => {
-  let db: FreshDatabase;
-  let pool: Pool;
-  beforeAll(async () => {
-    db = await migratedDatabase('abandoned_slots');
-    pool = new Pool({ connectionString: db.url, max: LANES + 2 });
-  });
-  afterAll(async () => {
-    await pool?.end();
-    await db?.drop();
-  });
+  const database = databaseForTests('abandoned_slots', LANES + 2);
 
   /** How far ahead of now the shared row's next free slot lies, in ms: one spacing past the last slot reserved. */
   async function lead(name: string): Promise<number> {
-    const { rows } = await pool.query('SELECT extract(epoch FROM next_slot - clock_timestamp()) * 1000 AS ms FROM rate_limit_slots WHERE name = $1', [name]);
+    const { rows } = await database.pool.query('SELECT extract(epoch FROM next_slot - clock_timestamp()) * 1000 AS ms FROM rate_limit_slots WHERE name = $1', [
+      name,
+    ]);
     return Number(rows[0].ms);
   }
 
   it('gives its slot back or lets it expire: waves of abandoned waits never reserve a slot more than one spacing per lane ahead', async () => {
-    const limiter = createRateLimiter(pool, { name: 'abandoned' });
+    const limiter = createRateLimiter(database.pool, { name: 'abandoned' });
     const leads: number[] = [];
     for (let wave = 0; wave < 10; wave++) {
       // Every lane asks at once, and every wait is abandoned, as a pause, a cancel or a timed-out activity does.

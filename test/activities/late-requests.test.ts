@@ -1,6 +1,5 @@
-import { Pool } from 'pg';
 import { createRateLimiter, pacedRate } from '../../src/activities/rate-limiter';
-import { migratedDatabase, type FreshDatabase } from '../helpers/servers';
+import { databaseForTests } from '../helpers/servers';
 
 /** The simulator's default limit in the bench: 20 a second, paced at 19.6, a spacing of 51.02 ms, a fraction. */
 const ADVERTISED = { limit: 20, windowSeconds: 1 };
@@ -20,27 +19,18 @@ function stall(ms: number): void {
 }
 
 describe('a request that leaves late, its worker busy', () => {
-  let db: FreshDatabase;
-  let pool: Pool;
-  beforeAll(async () => {
-    db = await migratedDatabase('late_requests');
-    pool = new Pool({ connectionString: db.url, max: LANES + 2 });
-  });
-  afterAll(async () => {
-    await pool?.end();
-    await db?.drop();
-  });
+  const database = databaseForTests('late_requests', LANES + 2);
 
   /** The shared row's next free slot, in epoch ms: one spacing past the last slot reserved, plus any push. */
   async function nextSlot(name: string): Promise<number> {
-    const { rows } = await pool.query('SELECT extract(epoch FROM next_slot) * 1000 AS ms FROM rate_limit_slots WHERE name = $1', [name]);
+    const { rows } = await database.pool.query('SELECT extract(epoch FROM next_slot) * 1000 AS ms FROM rate_limit_slots WHERE name = $1', [name]);
     return Number(rows[0].ms);
   }
 
   /** A limiter, its first slot taken and a connection open for each lane, so that the lanes' queries go out at once. */
   async function limiterAfterOneRequest(name: string) {
-    await Promise.all(Array.from({ length: LANES + 1 }, () => pool.query('SELECT 1')));
-    const limiter = createRateLimiter(pool, { name, advertisedLimit: () => ADVERTISED });
+    await Promise.all(Array.from({ length: LANES + 1 }, () => database.pool.query('SELECT 1')));
+    const limiter = createRateLimiter(database.pool, { name, advertisedLimit: () => ADVERTISED });
     await limiter.acquire(REQUEST);
     return limiter;
   }

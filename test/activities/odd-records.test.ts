@@ -1,11 +1,11 @@
-import { Pool, types } from 'pg';
+import { types } from 'pg';
 import { recordHash } from '../../src/activities/car-hash';
 import { createCarsApi } from '../../src/activities/cars-api';
 import { MAX_PAYLOAD_DEPTH, MAX_TEXT_LENGTH } from '../../src/activities/car-schema';
 import { classifyRecords, writePage } from '../../src/activities/page-writer';
 import { Dataset } from '../../src/simulator/dataset';
 import { pageWrite } from '../helpers/page-write';
-import { migratedDatabase, type FreshDatabase } from '../helpers/servers';
+import { databaseForTests } from '../helpers/servers';
 
 types.setTypeParser(types.builtins.INT8, Number);
 
@@ -18,20 +18,13 @@ function nested(levels: number): unknown {
 
 /** A page of records PostgreSQL cannot store as they are: each is stored cleaned or rejected, and the rest of the page is written. */
 describe('a page with odd records', () => {
-  let db: FreshDatabase;
-  let pool: Pool;
+  const database = databaseForTests('odd_records', 2);
   /** A key with characters that URL-encoding and JSON-escaping change, as an upstream may echo it in either form. */
   const key = 'sk/live+42"x';
   // Never asked anything: only its redact is used.
   const api = createCarsApi({ url: 'http://127.0.0.1:9', key, timeoutMs: 1_000 });
-  beforeAll(async () => {
-    db = await migratedDatabase('odd_records');
-    pool = new Pool({ connectionString: db.url, max: 2 });
-  });
   afterAll(async () => {
     await api.close();
-    await pool?.end();
-    await db?.drop();
   });
 
   const cars = new Dataset({ seed: 9, size: 100, invalidShare: 0 }).validCars() as unknown as Record<string, unknown>[];
@@ -68,12 +61,12 @@ describe('a page with odd records', () => {
     const data = [...Object.values(stored), ...Object.values(rejected), ...elements];
     const page = classifyRecords(data);
     expect(page.seenIds.length).toBe(Object.keys(stored).length + Object.keys(rejected).length);
-    const write = () => writePage(pool, pageWrite(page, 'odd-run', { redact: api.redact }));
+    const write = () => writePage(database.pool, pageWrite(page, 'odd-run', { redact: api.redact }));
 
     const first = await write();
     expect(first).toMatchObject({ carsSeen: data.length, inserted: Object.keys(stored).length, rejected: Object.keys(rejected).length + elements.length });
 
-    const { rows } = await pool.query('SELECT id, model, "trim", location, images, listed_at, data_hash FROM cars ORDER BY id');
+    const { rows } = await database.pool.query('SELECT id, model, "trim", location, images, listed_at, data_hash FROM cars ORDER BY id');
     expect(rows.map((r) => r.id)).toEqual(Object.values(stored).map((r) => r.id));
     const row = (id: number) => rows.find((r) => r.id === id);
     expect(row(1).model).toBe('Son\uFFFData');
@@ -83,7 +76,7 @@ describe('a page with odd records', () => {
     // Hashed as received: the next run finds the cleaned car unchanged.
     for (const record of Object.values(stored)) expect(row(record.id).data_hash).toBe(recordHash(record));
 
-    const { rows: rejects } = await pool.query<{ car_id: number | null; payload: unknown; reasons: string[] }>(
+    const { rows: rejects } = await database.pool.query<{ car_id: number | null; payload: unknown; reasons: string[] }>(
       'SELECT car_id, payload, reasons FROM car_rejects ORDER BY id',
     );
     const reasonsOf = (id: number) => rejects.find((r) => r.car_id === id)?.reasons.join('; ');
@@ -111,6 +104,6 @@ describe('a page with odd records', () => {
 
     const again = await write();
     expect(again).toMatchObject({ inserted: 0, updated: 0, unchanged: Object.keys(stored).length });
-    expect((await pool.query('SELECT count(*)::int AS n FROM car_rejects')).rows[0].n).toBe(rejects.length);
+    expect((await database.pool.query('SELECT count(*)::int AS n FROM car_rejects')).rows[0].n).toBe(rejects.length);
   });
 });

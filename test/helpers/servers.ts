@@ -59,6 +59,29 @@ export async function migratedDatabase(label = 'test'): Promise<FreshDatabase> {
   return db;
 }
 
+/**
+ * A migrated database of its own and a pool of `max` connections on it, for the describe block this is
+ * called in: made before its tests, and after them the pool is ended before the database is dropped.
+ */
+export function databaseForTests(label: string, max: number): { readonly pool: pg.Pool } {
+  let db: FreshDatabase | undefined;
+  let pool: pg.Pool | undefined;
+  beforeAll(async () => {
+    db = await migratedDatabase(label);
+    pool = new pg.Pool({ connectionString: db.url, max });
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await db?.drop();
+  });
+  return {
+    get pool() {
+      if (!pool) throw new Error(`the ${label} database is used before its beforeAll`);
+      return pool;
+    },
+  };
+}
+
 /** Where the run's workflow bundle is (test/global-setup.ts builds it), one file per test run. */
 export function workflowBundlePath(): string {
   return join(tmpdir(), `carsync-test-bundle-${process.env.CARSYNC_TEST_RUN_ID ?? process.ppid}.js`);
