@@ -149,6 +149,16 @@ export class PageRows {
     return this.bytes.used().subarray(this.lists[1], this.lists[2]);
   }
 
+  /** Whether record i's hash (see setLists) is `text`. */
+  hashIs(i: number, text: string): boolean {
+    if (text.length !== HASH_CHARS) return false;
+    const buffer = this.bytes.used();
+    // The list is `{hash,hash,...}`, every hash HASH_CHARS long.
+    const at = this.lists[1] + 1 + i * (HASH_CHARS + 1);
+    for (let k = 0; k < HASH_CHARS; k++) if (buffer[at + k] !== text.charCodeAt(k)) return false;
+    return true;
+  }
+
   /** Row i's bytes; empty for a record kept as it is. */
   row(i: number): Buffer {
     return this.bytes.used().subarray(i === 0 ? 0 : this.ends[i - 1], this.ends[i]);

@@ -22,7 +22,7 @@ export interface Reject {
  */
 export interface HashedRecords {
   ids: number[];
-  /** Each plain car's row, an empty row for any other record, and the lists of ids and hashes CHANGED_SQL reads. */
+  /** Each plain car's row, an empty row for any other record, and the lists of ids and hashes (see setLists). */
   rows: PageRows;
   /** The records that are not plain cars, by position on the page, with their hashes. */
   others: Map<number, { record: Record<string, unknown>; hash: string }>;
@@ -115,13 +115,30 @@ export function classifyRecords(data: readonly unknown[]): PageRecords {
   return { records, rejects, seenIds: [...seenIds] };
 }
 
-// Ids and hashes only: most pages of a re-sync are unchanged, and this answers them without shipping the
-// cars. It answers the changed records' positions on the page (from 1), in one array. The subquery looks
+// For a page that proves no interval (see LISTED_SQL for the others). Ids and hashes only: most pages of
+// a re-sync are unchanged, and this answers them without shipping the cars. It answers the changed
+// records' positions on the page (from 1), in one array. The subquery looks
 // each id up by primary key: written as a join, it was planned as a hash join over all of `cars`, and a
 // re-sync of 50k cars cost PostgreSQL 25 µs a car instead of 6.
 const CHANGED_SQL = `
 SELECT array_agg(i.n::int) AS changed FROM unnest($1::text::bigint[], $2::text::text[]) WITH ORDINALITY AS i(id, data_hash, n)
 WHERE (SELECT c.data_hash FROM cars c WHERE c.id = i.id AND c.removed_at IS NULL) IS DISTINCT FROM i.data_hash`;
+
+// The listed cars of a covered page's id interval (of its makes, when filtered): their ids, and their
+// hashes in the same order (each row goes through both aggregates). One range scan answers both which
+// of the page's records changed and which stored cars it did not return: looking up each of its ids
+// (CHANGED_SQL) cost PostgreSQL several times as much. A car stored under another make is left out,
+// which is exact: its hash covers its make, so it has changed. Unfiltered, the scan reads
+// cars_listed_hash_idx alone. OFFSET 0 keeps the planner on an index for the id range: left alone, a
+// make filter had it AND in a scan of the whole listing index (partial on removed_at IS NULL), which
+// cost 14 ms a page instead of 1 at 200k cars.
+const listedSql = (filtered: boolean) => `
+SELECT string_agg(id::text, ',') AS ids, string_agg(data_hash, ',') AS hashes
+FROM (SELECT id, data_hash${filtered ? ', make' : ''} FROM cars WHERE id > $1 AND ($2::bigint IS NULL OR id <= $2) AND removed_at IS NULL OFFSET 0) c${
+  filtered ? ' WHERE c.make = ANY($3::text[])' : ''
+}`;
+const LISTED_SQL = listedSql(false);
+const FILTERED_LISTED_SQL = listedSql(true);
 
 /** Each mirrored field's column in `cars` (`updated_at` is stored as `source_updated_at`) and its type. */
 const COLUMNS: Record<MirroredField, { column: string; type: string }> = {
@@ -162,7 +179,7 @@ function rowJson(car: Car, hash: string): string {
 
 // Rows arrive as one JSON array of arrays (see RowArray), read as jsonb: PostgreSQL parses it once and reads each field
 // by position, in under half the time json_to_recordset takes to read objects (as json, each field read
-// would parse its row again). Receives only the rows CHANGED_SQL picked, so unchanged cars are
+// would parse its row again). Receives only the rows compareWithStored picked, so unchanged cars are
 // neither written nor locked, and records each write in car_changes. Every part of one statement reads
 // the same snapshot: `paired` holds each row beside its stored version (nulls for a new car) as it was
 // before the upsert. The changes and counts read `paired` rather than the writes' RETURNING, which
@@ -216,30 +233,16 @@ SELECT r.car_id, COALESCE(r.payload, 'null'), r.reasons, r.payload_hash, $2
 FROM json_to_recordset($1::json) AS r(car_id bigint, payload jsonb, reasons text[], payload_hash text)
 ON CONFLICT (payload_hash) DO NOTHING`;
 
-/**
- * The listed cars of `cars` in the page's id interval that the page did not return, as removal candidates.
- * OFFSET 0 keeps the planner on an index for the id range: left alone, it ANDed in a scan of the whole
- * listing index (partial on removed_at IS NULL), which cost 14 ms a page instead of 1 at 200k cars.
- * Unfiltered pages (nearly all) read the range from cars_listed_hash_idx alone.
- */
-const candidatesSql = (filtered: boolean) => `
+/** The listed cars a covered page did not return (see LISTED_SQL), as removal candidates. */
+const MISSING_SQL = `
 INSERT INTO sync_removal_candidates (run_id, car_id)
-SELECT $1, c.id
-FROM (SELECT ${filtered ? 'id, make, synced_at' : 'id'} FROM cars WHERE id > $2 AND ($3::bigint IS NULL OR id <= $3) AND removed_at IS NULL OFFSET 0) c
-WHERE c.id <> ALL($4::bigint[])${
-  filtered
-    ? `
-  AND c.make = ANY($5::text[])
+SELECT $1, c.id FROM cars c
+WHERE c.id = ANY($2::text::bigint[]) AND c.removed_at IS NULL AND (NOT $3::boolean OR (
   -- A car last seen invalid may have lost its make: a make filter not returning it proves nothing.
-  AND NOT EXISTS (SELECT 1 FROM car_rejects r WHERE r.car_id = c.id AND r.seen_at > c.synced_at)
+  NOT EXISTS (SELECT 1 FROM car_rejects r WHERE r.car_id = c.id AND r.seen_at > c.synced_at)
   -- Nor one whose make was cleaned (see storableText): the upstream's make is not the stored one.
-  AND strpos(c.make, chr(65533)) = 0`
-    : ''
-}
+  AND strpos(c.make, chr(65533)) = 0))
 ON CONFLICT DO NOTHING`;
-const CANDIDATES_SQL = candidatesSql(false);
-const FILTERED_CANDIDATES_SQL = candidatesSql(true);
-
 const ANOMALY_SQL = `INSERT INTO sync_run_anomalies (run_id, reason) VALUES ($1, $2) ON CONFLICT DO NOTHING`;
 
 const CURSOR_SQL = `
@@ -265,12 +268,8 @@ export async function writePage(pool: Pool, page: PageWrite): Promise<PageCounts
   return inDatabase('writing a page', () =>
     inTransaction(pool, async (client) => {
       const { ids, rows, others } = page.records;
-      const changed = ids.length
-        ? ((await client.query<{ changed: number[] | null }>(CHANGED_SQL, [rows.idList(), rows.hashList()])).rows[0].changed ?? [])
-        : [];
-      const isChanged = new Uint8Array(ids.length);
-      for (const n of changed) isChanged[n - 1] = 1;
-      const changedCount = changed.length;
+      const { isChanged, missing } = await compareWithStored(client, page.records, page.coverage, page.seenIds);
+      const changedCount = isChanged.reduce((sum, flag) => sum + flag, 0);
       const rejects = [...page.rejects];
       let inserted = 0;
       let updated = 0;
@@ -309,12 +308,7 @@ export async function writePage(pool: Pool, page: PageWrite): Promise<PageCounts
         });
         await client.query(REJECTS_SQL, [JSON.stringify(rejectRows), page.runId]);
       }
-      if (page.coverage) {
-        const { afterId, throughId, makes } = page.coverage;
-        const seen = arrayLiteral(page.seenIds);
-        if (makes === null) await client.query(CANDIDATES_SQL, [page.runId, afterId, throughId, seen]);
-        else await client.query(FILTERED_CANDIDATES_SQL, [page.runId, afterId, throughId, seen, makes]);
-      }
+      if (missing.length > 0) await client.query(MISSING_SQL, [page.runId, arrayLiteral(missing), page.coverage?.makes != null]);
       if (page.anomaly !== null) await client.query(ANOMALY_SQL, [page.runId, page.anomaly]);
       if (page.withdrawSeen) {
         await client.query('DELETE FROM sync_removal_candidates WHERE run_id = $1 AND car_id = ANY($2::bigint[])', [page.runId, arrayLiteral(page.seenIds)]);
@@ -334,6 +328,51 @@ export async function writePage(pool: Pool, page: PageWrite): Promise<PageCounts
       return counts;
     }),
   );
+}
+
+/**
+ * Which of the page's records are new or changed since stored (1 at their positions), and, for a
+ * covered page, the listed cars of its interval it did not return.
+ */
+async function compareWithStored(
+  client: PoolClient,
+  { ids, rows }: HashedRecords,
+  coverage: PageWrite['coverage'],
+  seenIds: readonly number[],
+): Promise<{ isChanged: Uint8Array; missing: number[] }> {
+  const isChanged = new Uint8Array(ids.length);
+  if (coverage === undefined) {
+    if (ids.length > 0) {
+      const { rows: answer } = await client.query<{ changed: number[] | null }>(CHANGED_SQL, [rows.idList(), rows.hashList()]);
+      for (const n of answer[0].changed ?? []) isChanged[n - 1] = 1;
+    }
+    return { isChanged, missing: [] };
+  }
+  const listed = await listedCars(client, coverage);
+  for (let i = 0; i < ids.length; i++) {
+    const hash = listed.get(ids[i]);
+    if (hash === undefined || !rows.hashIs(i, hash)) isChanged[i] = 1;
+  }
+  const seen = new Set(seenIds);
+  return { isChanged, missing: [...listed.keys()].filter((id) => !seen.has(id)) };
+}
+
+/** The listed cars of a covered page's id interval (see LISTED_SQL), by id, with their hashes. */
+async function listedCars(client: PoolClient, { afterId, throughId, makes }: NonNullable<PageWrite['coverage']>): Promise<Map<number, string>> {
+  const { rows } = await client.query<{ ids: string | null; hashes: string | null }>(
+    makes === null ? LISTED_SQL : FILTERED_LISTED_SQL,
+    makes === null ? [afterId, throughId] : [afterId, throughId, makes],
+  );
+  const listed = new Map<number, string>();
+  const { ids, hashes } = rows[0];
+  if (ids === null || hashes === null) return listed;
+  const idList = ids.split(',');
+  const hashList = hashes.split(',');
+  // Every hash carsync writes is base64url, which has no comma. A stored one with a comma (written by
+  // something else) leaves the lists unaligned: the page's cars are then all taken as changed, and rewritten.
+  const aligned = idList.length === hashList.length;
+  for (let i = 0; i < idList.length; i++) listed.set(Number(idList[i]), aligned ? hashList[i] : '');
+  return listed;
 }
 
 /** Runs `work`, reporting any failure as the database's: the upstream is not to blame for it. */
