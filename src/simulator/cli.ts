@@ -34,6 +34,8 @@ export interface SimulatorCliConfig {
   retryAfterStyle: RetryAfterStyle;
   closeConnections: boolean;
   chunked: boolean;
+  /** Build every record's JSON before serving (see Dataset.prebuild). */
+  prebuild: boolean;
 }
 
 export type CliResult = { kind: 'help' } | { kind: 'run'; config: SimulatorCliConfig } | { kind: 'error'; message: string };
@@ -85,6 +87,7 @@ const SETTINGS = {
   retryAfterStyle: { flag: 'retry-after-style', env: 'SIM_RETRY_AFTER_STYLE', fallback: 'seconds', schema: z.enum(RETRY_AFTER_STYLES) },
   closeConnections: { flag: 'close-connections', env: 'SIM_CLOSE_CONNECTIONS', fallback: 'false', schema: yesNo },
   chunked: { flag: 'chunked', env: 'SIM_CHUNKED', fallback: 'false', schema: yesNo },
+  prebuild: { flag: 'prebuild', env: 'SIM_PREBUILD', fallback: 'false', schema: yesNo },
 } as const;
 
 export const USAGE = `Usage: npm run simulator -- [options]
@@ -99,7 +102,9 @@ ${Object.values(SETTINGS)
 
 --rate-limit is requests per second per key (0: unlimited); the rates are shares from 0 to 1.
 --echo-key repeats the presented key in 401, 403 and 5xx answers; --retry-after-style is one of
-${RETRY_AFTER_STYLES.join(', ')}; --close-connections and --chunked take true or false.
+${RETRY_AFTER_STYLES.join(', ')}; --close-connections, --chunked and --prebuild take true or false.
+--prebuild builds every record's JSON before serving, which a listing otherwise does as it is first
+served: so the first sync does not pay more of the simulator's CPU than a later one.
 --page-cap serves at most that many records a page whatever per_page asks, as meta.per_page says (0: no cap).
 Paging faults stray keyset pages only: --short-page-rate serves fewer records than asked though more
 exist (the contract allows it); --jump-rate makes next_after_id skip records the page did not return;

@@ -319,6 +319,11 @@ export class Dataset {
     return this.page(found, total);
   }
 
+  /** Builds every listed record's served JSON now, rather than as each is first served. */
+  prebuild(): void {
+    for (const entry of this.entries) this.jsonOf(entry);
+  }
+
   /** Every listed record as one JSON array text. */
   toJsonArray(): string {
     return `[${this.entries.map((e) => this.jsonOf(e)).join(',')}]`;

@@ -47,6 +47,7 @@ async function main(): Promise<void> {
       oversizeRate: config.oversizeRate,
     },
   });
+  if (config.prebuild) sim.dataset.prebuild();
   process.stdout.write(
     `car listings simulator on ${sim.url}/v1/cars (${sim.dataset.size} cars, seed ${config.seed}); ` +
       // Only the well-known default key is printed: a real one may be shared with carsync.

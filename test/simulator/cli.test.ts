@@ -35,6 +35,7 @@ describe('simulator command line', () => {
         retryAfterStyle: 'seconds',
         closeConnections: false,
         chunked: false,
+        prebuild: false,
       },
     });
   });

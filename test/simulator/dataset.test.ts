@@ -25,6 +25,15 @@ describe('Dataset', () => {
     expect(c.all()).not.toEqual(a.all());
   });
 
+  it('serves the same pages prebuilt as built as they are first served', () => {
+    const built = new Dataset({ seed: 7, size: 2000, oddShare: 0.05 });
+    const prebuilt = new Dataset({ seed: 7, size: 2000, oddShare: 0.05 });
+    prebuilt.prebuild();
+    const page = { page: 1, perPage: 1000, afterId: null, maxId: null, updatedSince: null, makes: null };
+    expect(prebuilt.query(page)).toEqual(built.query(page));
+    expect(prebuilt.toJsonArray()).toBe(built.toJsonArray());
+  });
+
   it('has ids that start near 1000 and grow by 1 to 3', () => {
     const ds = new Dataset({ seed: 1, size: 2000 });
     const keys = keysOf(ds);
