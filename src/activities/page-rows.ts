@@ -91,8 +91,6 @@ export class PageRows {
   private readonly bytes = new Bytes();
   /** Where each row ends: row i is bytes ends[i - 1] (0 for the first) to ends[i]. */
   private readonly ends: number[] = [];
-  /** Where the lists (see setLists) start and end, after the rows. */
-  private lists: number[] = [];
 
   /**
    * Appends a plain car's row and returns its hash: the sha1 of its mirrored JSON's UTF-8, which is
@@ -126,35 +124,17 @@ export class PageRows {
     this.ends.push(this.bytes.length);
   }
 
-  /**
-   * Stores the page's ids and hashes, in row order, as PostgreSQL array literals after the rows, once
-   * every row is added: as strings they would live on the heap until the page is written.
-   */
-  setLists(ids: readonly number[], hashes: readonly string[]): void {
-    const { bytes } = this;
-    const start = bytes.length;
-    bytes.write(arrayLiteral(ids));
-    const middle = bytes.length;
-    bytes.write(arrayLiteral(hashes));
-    this.lists = [start, middle, bytes.length];
+  /** Row i's hash (see addMirrored); a plain car's row ends with it, as `,"<hash>"]`. */
+  hash(i: number): string {
+    const end = this.ends[i];
+    return this.bytes.used().toString('latin1', end - HASH_CHARS - 2, end - 2);
   }
 
-  /** The ids (see setLists), to be read as `$n::text::bigint[]`. */
-  idList(): Buffer {
-    return this.bytes.used().subarray(this.lists[0], this.lists[1]);
-  }
-
-  /** The hashes (see setLists), to be read as `$n::text::text[]`. */
-  hashList(): Buffer {
-    return this.bytes.used().subarray(this.lists[1], this.lists[2]);
-  }
-
-  /** Whether record i's hash (see setLists) is `text`. */
+  /** Whether row i's hash is `text`, compared in place. */
   hashIs(i: number, text: string): boolean {
     if (text.length !== HASH_CHARS) return false;
     const buffer = this.bytes.used();
-    // The list is `{hash,hash,...}`, every hash HASH_CHARS long.
-    const at = this.lists[1] + 1 + i * (HASH_CHARS + 1);
+    const at = this.ends[i] - HASH_CHARS - 2;
     for (let k = 0; k < HASH_CHARS; k++) if (buffer[at + k] !== text.charCodeAt(k)) return false;
     return true;
   }

@@ -22,7 +22,7 @@ export interface Reject {
  */
 export interface HashedRecords {
   ids: number[];
-  /** Each plain car's row, an empty row for any other record, and the lists of ids and hashes (see setLists). */
+  /** Each plain car's row, with its hash, and an empty row for any other record. */
   rows: PageRows;
   /** The records that are not plain cars, by position on the page, with their hashes. */
   others: Map<number, { record: Record<string, unknown>; hash: string }>;
@@ -80,7 +80,6 @@ export interface PageRecords {
  */
 export function classifyRecords(data: readonly unknown[]): PageRecords {
   const ids: number[] = [];
-  const hashes: string[] = [];
   const rows = new PageRows();
   const others: HashedRecords['others'] = new Map();
   const rejects: Reject[] = [];
@@ -95,22 +94,19 @@ export function classifyRecords(data: readonly unknown[]): PageRecords {
     } else {
       seenIds.add(id);
       if (isPlainCar(record)) {
-        hashes.push(rows.addMirrored(id, plainMirroredJson(record)));
+        rows.addMirrored(id, plainMirroredJson(record));
       } else {
         const json = mirroredJson(record as Record<string, unknown>);
         if (json === null) {
           rejects.push({ carId: id, payload: record, reasons: ['record: nested too deeply to serialise'] });
           continue;
         }
-        const hash = hashOfMirrored(json);
-        others.set(ids.length, { record: record as Record<string, unknown>, hash });
-        hashes.push(hash);
+        others.set(ids.length, { record: record as Record<string, unknown>, hash: hashOfMirrored(json) });
         rows.addNone();
       }
       ids.push(id);
     }
   }
-  rows.setLists(ids, hashes);
   const records = { ids, rows, others };
   return { records, rejects, seenIds: [...seenIds] };
 }
@@ -336,22 +332,25 @@ export async function writePage(pool: Pool, page: PageWrite): Promise<PageCounts
  */
 async function compareWithStored(
   client: PoolClient,
-  { ids, rows }: HashedRecords,
+  { ids, rows, others }: HashedRecords,
   coverage: PageWrite['coverage'],
   seenIds: readonly number[],
 ): Promise<{ isChanged: Uint8Array; missing: number[] }> {
   const isChanged = new Uint8Array(ids.length);
   if (coverage === undefined) {
     if (ids.length > 0) {
-      const { rows: answer } = await client.query<{ changed: number[] | null }>(CHANGED_SQL, [rows.idList(), rows.hashList()]);
+      const hashes = ids.map((_, i) => others.get(i)?.hash ?? rows.hash(i));
+      const { rows: answer } = await client.query<{ changed: number[] | null }>(CHANGED_SQL, [arrayLiteral(ids), arrayLiteral(hashes)]);
       for (const n of answer[0].changed ?? []) isChanged[n - 1] = 1;
     }
     return { isChanged, missing: [] };
   }
   const listed = await listedCars(client, coverage);
   for (let i = 0; i < ids.length; i++) {
-    const hash = listed.get(ids[i]);
-    if (hash === undefined || !rows.hashIs(i, hash)) isChanged[i] = 1;
+    const stored = listed.get(ids[i]);
+    const other = others.get(i);
+    const same = stored !== undefined && (other === undefined ? rows.hashIs(i, stored) : other.hash === stored);
+    if (!same) isChanged[i] = 1;
   }
   const seen = new Set(seenIds);
   return { isChanged, missing: [...listed.keys()].filter((id) => !seen.has(id)) };

@@ -21,12 +21,11 @@ describe('PageRows', () => {
     });
     expect(rows.row(page.length)).toHaveLength(0);
 
-    rows.setLists(
-      page.map((car) => car.id),
-      hashes,
-    );
-    expect(rows.idList().toString()).toBe(`{${page.map((car) => car.id).join(',')}}`);
-    expect(rows.hashList().toString()).toBe(`{${hashes.join(',')}}`);
+    hashes.forEach((hash, i) => {
+      expect(rows.hash(i)).toBe(hash);
+      expect(rows.hashIs(i, hash)).toBe(true);
+      expect(rows.hashIs(i, hashes[(i + 1) % hashes.length])).toBe(false);
+    });
 
     const array = new RowArray();
     array.add(rows.row(0));
