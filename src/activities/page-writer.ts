@@ -120,19 +120,28 @@ const CHANGED_SQL = `
 SELECT array_agg(i.n::int) AS changed FROM unnest($1::text::bigint[], $2::text::text[]) WITH ORDINALITY AS i(id, data_hash, n)
 WHERE (SELECT c.data_hash FROM cars c WHERE c.id = i.id AND c.removed_at IS NULL) IS DISTINCT FROM i.data_hash`;
 
-// The listed cars of a covered page's id interval (of its makes, when filtered): their ids, and their
-// hashes in the same order (each row goes through both aggregates). One range scan answers both which
-// of the page's records changed and which stored cars it did not return: looking up each of its ids
-// (CHANGED_SQL) cost PostgreSQL several times as much. A car stored under another make is left out,
-// which is exact: its hash covers its make, so it has changed. Unfiltered, the scan reads
-// cars_listed_hash_idx alone. OFFSET 0 keeps the planner on an index for the id range: left alone, a
-// make filter had it AND in a scan of the whole listing index (partial on removed_at IS NULL), which
-// cost 14 ms a page instead of 1 at 200k cars.
+/**
+ * More listed cars than this in a page's interval (only a page beside many cars gone upstream has
+ * them) are not sent to the worker: the page then takes the per-id probe and CANDIDATES_SQL.
+ */
+const MAX_LISTED = 5_000;
+
+// The listed cars of a covered page's id interval (of its makes, when filtered), at most MAX_LISTED + 1:
+// their ids, and their hashes in the same order (each row goes through both aggregates). One range scan
+// answers both which of the page's records changed and whether stored cars are missing from it:
+// looking up each of its ids (CHANGED_SQL) cost PostgreSQL several times as much. A car stored under
+// another make is left out, which is exact: its hash covers its make, so it has changed. Unfiltered,
+// the scan reads cars_listed_hash_idx alone. OFFSET 0 keeps the planner on an index for the id range:
+// left alone, a make filter had it AND in a scan of the whole listing index (partial on removed_at IS
+// NULL), which cost 14 ms a page instead of 1 at 200k cars.
 const listedSql = (filtered: boolean) => `
-SELECT string_agg(id::text, ',') AS ids, string_agg(data_hash, ',') AS hashes
-FROM (SELECT id, data_hash${filtered ? ', make' : ''} FROM cars WHERE id > $1 AND ($2::bigint IS NULL OR id <= $2) AND removed_at IS NULL OFFSET 0) c${
-  filtered ? ' WHERE c.make = ANY($3::text[])' : ''
-}`;
+SELECT string_agg(id::text, ',') AS ids, string_agg(data_hash, ',') AS hashes FROM (
+  SELECT c.id, c.data_hash
+  FROM (SELECT id, data_hash${filtered ? ', make' : ''} FROM cars WHERE id > $1 AND ($2::bigint IS NULL OR id <= $2) AND removed_at IS NULL OFFSET 0) c${
+    filtered ? ' WHERE c.make = ANY($3::text[])' : ''
+  }
+  LIMIT ${MAX_LISTED + 1}
+) l`;
 const LISTED_SQL = listedSql(false);
 const FILTERED_LISTED_SQL = listedSql(true);
 
@@ -229,16 +238,27 @@ SELECT r.car_id, COALESCE(r.payload, 'null'), r.reasons, r.payload_hash, $2
 FROM json_to_recordset($1::json) AS r(car_id bigint, payload jsonb, reasons text[], payload_hash text)
 ON CONFLICT (payload_hash) DO NOTHING`;
 
-/** The listed cars a covered page did not return (see LISTED_SQL), as removal candidates. */
-const MISSING_SQL = `
+/**
+ * The listed cars of the page's id interval (of its makes, when filtered) that the page did not return,
+ * as removal candidates. Run only when LISTED_SQL found some, or could not tell. OFFSET 0 as in LISTED_SQL.
+ */
+const candidatesSql = (filtered: boolean) => `
 INSERT INTO sync_removal_candidates (run_id, car_id)
-SELECT $1, c.id FROM cars c
-WHERE c.id = ANY($2::text::bigint[]) AND c.removed_at IS NULL AND (NOT $3::boolean OR (
+SELECT $1, c.id
+FROM (SELECT ${filtered ? 'id, make, synced_at' : 'id'} FROM cars WHERE id > $2 AND ($3::bigint IS NULL OR id <= $3) AND removed_at IS NULL OFFSET 0) c
+WHERE c.id <> ALL($4::bigint[])${
+  filtered
+    ? `
+  AND c.make = ANY($5::text[])
   -- A car last seen invalid may have lost its make: a make filter not returning it proves nothing.
-  NOT EXISTS (SELECT 1 FROM car_rejects r WHERE r.car_id = c.id AND r.seen_at > c.synced_at)
+  AND NOT EXISTS (SELECT 1 FROM car_rejects r WHERE r.car_id = c.id AND r.seen_at > c.synced_at)
   -- Nor one whose make was cleaned (see storableText): the upstream's make is not the stored one.
-  AND strpos(c.make, chr(65533)) = 0))
+  AND strpos(c.make, chr(65533)) = 0`
+    : ''
+}
 ON CONFLICT DO NOTHING`;
+const CANDIDATES_SQL = candidatesSql(false);
+const FILTERED_CANDIDATES_SQL = candidatesSql(true);
 const ANOMALY_SQL = `INSERT INTO sync_run_anomalies (run_id, reason) VALUES ($1, $2) ON CONFLICT DO NOTHING`;
 
 const CURSOR_SQL = `
@@ -304,7 +324,12 @@ export async function writePage(pool: Pool, page: PageWrite): Promise<PageCounts
         });
         await client.query(REJECTS_SQL, [JSON.stringify(rejectRows), page.runId]);
       }
-      if (missing.length > 0) await client.query(MISSING_SQL, [page.runId, arrayLiteral(missing), page.coverage?.makes != null]);
+      if (page.coverage && missing) {
+        const { afterId, throughId, makes } = page.coverage;
+        const seen = arrayLiteral(page.seenIds);
+        if (makes === null) await client.query(CANDIDATES_SQL, [page.runId, afterId, throughId, seen]);
+        else await client.query(FILTERED_CANDIDATES_SQL, [page.runId, afterId, throughId, seen, makes]);
+      }
       if (page.anomaly !== null) await client.query(ANOMALY_SQL, [page.runId, page.anomaly]);
       if (page.withdrawSeen) {
         await client.query('DELETE FROM sync_removal_candidates WHERE run_id = $1 AND car_id = ANY($2::bigint[])', [page.runId, arrayLiteral(page.seenIds)]);
@@ -328,24 +353,24 @@ export async function writePage(pool: Pool, page: PageWrite): Promise<PageCounts
 
 /**
  * Which of the page's records are new or changed since stored (1 at their positions), and, for a
- * covered page, the listed cars of its interval it did not return.
+ * covered page, whether listed cars of its interval may be missing from it.
  */
 async function compareWithStored(
   client: PoolClient,
   { ids, rows, others }: HashedRecords,
   coverage: PageWrite['coverage'],
   seenIds: readonly number[],
-): Promise<{ isChanged: Uint8Array; missing: number[] }> {
+): Promise<{ isChanged: Uint8Array; missing: boolean }> {
   const isChanged = new Uint8Array(ids.length);
-  if (coverage === undefined) {
+  const listed = coverage && (await listedCars(client, coverage));
+  if (!listed) {
     if (ids.length > 0) {
       const hashes = ids.map((_, i) => others.get(i)?.hash ?? rows.hash(i));
       const { rows: answer } = await client.query<{ changed: number[] | null }>(CHANGED_SQL, [arrayLiteral(ids), arrayLiteral(hashes)]);
       for (const n of answer[0].changed ?? []) isChanged[n - 1] = 1;
     }
-    return { isChanged, missing: [] };
+    return { isChanged, missing: coverage !== undefined };
   }
-  const listed = await listedCars(client, coverage);
   for (let i = 0; i < ids.length; i++) {
     const stored = listed.get(ids[i]);
     const other = others.get(i);
@@ -353,11 +378,13 @@ async function compareWithStored(
     if (!same) isChanged[i] = 1;
   }
   const seen = new Set(seenIds);
-  return { isChanged, missing: [...listed.keys()].filter((id) => !seen.has(id)) };
+  let missing = false;
+  for (const id of listed.keys()) if (!seen.has(id)) missing = true;
+  return { isChanged, missing };
 }
 
-/** The listed cars of a covered page's id interval (see LISTED_SQL), by id, with their hashes. */
-async function listedCars(client: PoolClient, { afterId, throughId, makes }: NonNullable<PageWrite['coverage']>): Promise<Map<number, string>> {
+/** The listed cars of a covered page's id interval (see LISTED_SQL), by id, with their hashes; null when more than MAX_LISTED. */
+async function listedCars(client: PoolClient, { afterId, throughId, makes }: NonNullable<PageWrite['coverage']>): Promise<Map<number, string> | null> {
   const { rows } = await client.query<{ ids: string | null; hashes: string | null }>(
     makes === null ? LISTED_SQL : FILTERED_LISTED_SQL,
     makes === null ? [afterId, throughId] : [afterId, throughId, makes],
@@ -366,6 +393,7 @@ async function listedCars(client: PoolClient, { afterId, throughId, makes }: Non
   const { ids, hashes } = rows[0];
   if (ids === null || hashes === null) return listed;
   const idList = ids.split(',');
+  if (idList.length > MAX_LISTED) return null;
   const hashList = hashes.split(',');
   // Every hash carsync writes is base64url, which has no comma. A stored one with a comma (written by
   // something else) leaves the lists unaligned: the page's cars are then all taken as changed, and rewritten.

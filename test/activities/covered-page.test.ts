@@ -55,6 +55,15 @@ describe('a covered page', () => {
     expect(await candidates('filtered')).toEqual([ofMake[0].id]);
   });
 
+  it('records every listed car it did not return when its interval holds more than it sends the worker', async () => {
+    // 6,000 more listed cars between ids 41 and 6,040, then a page of the first 40 claiming to cover them all.
+    await database.pool
+      .query(`INSERT INTO cars (id, make, model, year, price, currency, mileage_km, fuel, transmission, images, status, listed_at, source_updated_at, data_hash)
+      SELECT g, 'Gone', 'M', 2020, 1, 'EUR', 1, 'petrol', 'manual', '[]', 'active', now(), now(), 'h' FROM generate_series(41, 6040) g`);
+    expect(await write('beside-many', cars, { afterId: 0, throughId: 6040, makes: null })).toMatchObject({ updated: 0, unchanged: 40 });
+    expect(await candidates('beside-many')).toEqual(Array.from({ length: 6000 }, (_, i) => 41 + i));
+  });
+
   it('rewrites the cars of an interval whose stored hashes carsync did not write', async () => {
     await database.pool.query(`UPDATE cars SET data_hash = 'not,ours' WHERE id = 5`);
     expect(await write('foreign-hash', cars, all)).toMatchObject({ updated: 40, unchanged: 0 });
