@@ -60,7 +60,7 @@ describe('a page with odd records', () => {
   it('stores the cleaned ones, rejects the rest with reasons and storable payloads, and a re-write writes nothing', async () => {
     const data = [...Object.values(stored), ...Object.values(rejected), ...elements];
     const page = classifyRecords(data);
-    expect(page.seenIds.length).toBe(Object.keys(stored).length + Object.keys(rejected).length);
+    expect(page.seenIds.size).toBe(Object.keys(stored).length + Object.keys(rejected).length);
     const write = () => writePage(database.pool, pageWrite(page, 'odd-run', { redact: api.redact }));
 
     const first = await write();
