@@ -129,13 +129,19 @@ export function createRateLimiter(pool: Pool, { name = 'upstream', advertisedLim
         const { rows } = await pool.query<{ wait_ms: string; reserved_until: string }>(RESERVE_SQL, [name, spacingMs, maxLanes]);
         reservedUntil = rows[0].reserved_until;
         const pushedBefore = pushedMs;
+        const pushedSince = () => pushedMs - pushedBefore;
         const due = asked + Math.max(0, Number(rows[0].wait_ms));
-        await sleepUntil(due - PAUSE_CHECK_LEAD_MS, signal);
-        const [isPaused] = await Promise.all([paused(runId), sleepUntil(due, signal)]);
-        if (isPaused) throw pausedError(runId);
+        // A request of this process that left late since this slot was reserved pushed back only the slots
+        // after the reserved ones: this one waits as much longer, or a stall would send every lane due during it at once.
+        for (let at = due; ; at = due + pushedSince()) {
+          await sleepUntil(at - PAUSE_CHECK_LEAD_MS, signal);
+          const [isPaused] = await Promise.all([paused(runId), sleepUntil(at, signal)]);
+          if (isPaused) throw pausedError(runId);
+          if (due + pushedSince() <= performance.now()) break;
+        }
         // A busy worker's timer fires late: past the slack the headroom leaves, the next slots make room.
         if (advertised === null) return;
-        const pushMs = performance.now() - due - toleratedLatenessMs(rate, advertised) - (pushedMs - pushedBefore);
+        const pushMs = performance.now() - due - toleratedLatenessMs(rate, advertised) - pushedSince();
         if (pushMs <= 0) return;
         pushedMs += pushMs;
         await pool.query(PUSH_SQL, [name, pushMs, maxLanes, spacingMs]);

@@ -59,4 +59,16 @@ describe('a request that leaves late, its worker busy', () => {
     expect(pushed).toBeGreaterThan(STALL_MS - 2 * SPACING_MS);
     expect(pushed).toBeLessThan(ONCE_MS);
   });
+
+  it('sends the lanes a stall made late a spacing apart, not at once', async () => {
+    const limiter = await limiterAfterOneRequest('spread');
+    const before = await nextSlot('spread');
+    const departures: number[] = [];
+    const waits = Array.from({ length: LANES }, () => limiter.acquire(REQUEST).then(() => departures.push(performance.now())));
+    while ((await nextSlot('spread')) < before + LANES * SPACING_MS - 1);
+    stall(STALL_MS);
+    await Promise.all(waits);
+    // At once, the eight would leave within a few milliseconds of the stall's end: each waits as long past its slot as the first pushed the rest.
+    expect(Math.max(...departures) - Math.min(...departures)).toBeGreaterThan((LANES - 3) * SPACING_MS);
+  });
 });
